@@ -1,0 +1,75 @@
+# Backbeat: `make run` serves the app with demo data; `make test` runs every check.
+# Both set up what they need first (see .ci/setup.sh and .ci/database.sh).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Builds never need a database: queries are checked against the committed .sqlx/.
+export SQLX_OFFLINE := true
+
+SITE := target/site
+WASM := target/wasm32-unknown-unknown/debug/app.wasm
+HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+PORT ?= 3000
+E2E_PORT ?= 3100
+
+.PHONY: help run test build server site setup-run setup-test lint fmt sqlx-prepare e2e unit clean-db
+
+help:
+	@echo "make run            set up, build, load demo data and serve http://127.0.0.1:$(PORT)"
+	@echo "make test           every check: format, lints, unit, integration and browser tests"
+	@echo "make sqlx-prepare   refresh .sqlx/ after changing a query or a migration"
+	@echo "make fmt            format the code"
+
+setup-run:
+	@.ci/setup.sh run
+
+setup-test:
+	@.ci/setup.sh test
+
+build: server site
+
+server:
+	cargo build -p server
+
+# The browser half: wasm for the app with `hydrate`, bound for the web, beside the
+# stylesheet and public files. The same layout `cargo leptos` produces.
+site:
+	cargo build $(HYDRATE)
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name backbeat $(WASM)
+	cp style/main.css $(SITE)/pkg/backbeat.css
+	cp -R public/. $(SITE)/
+
+run: setup-run build
+	@base=$$(.ci/database.sh); \
+	export DATABASE_URL=$${DATABASE_URL:-$$base/backbeat}; \
+	target/debug/backbeat demo; \
+	echo; echo "Demo logins (email, password, role):"; \
+	target/debug/backbeat demo --logins; \
+	echo; echo "Serving Backbeat on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"; \
+	BACKBEAT_ADDR=127.0.0.1:$(PORT) exec target/debug/backbeat serve
+
+test: setup-test lint build unit e2e
+	@echo "make test: all checks passed"
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all --check
+	@.ci/sqlx.sh check
+	cargo clippy $(HYDRATE) -- -D warnings
+
+sqlx-prepare:
+	@.ci/sqlx.sh prepare
+
+# Each integration test makes its own backbeat_test_* database; drop the last run's first.
+unit:
+	@base=$$(.ci/database.sh); \
+	psql -Atq "$$base/postgres" -c "SELECT datname FROM pg_database WHERE datname LIKE 'backbeat\_test\_%'" \
+	  | while read -r db; do psql -q "$$base/postgres" -c "DROP DATABASE \"$$db\" WITH (FORCE)"; done; \
+	BACKBEAT_TEST_DATABASE_URL=$$base cargo test --workspace
+
+e2e:
+	@.ci/e2e.sh $(E2E_PORT)

@@ -1,0 +1,99 @@
+//! Who is asking: login, logout, password changes, and the guard every server
+//! function goes through (`ssr::require_user`, `ssr::require_role`).
+
+use crate::{domain::Role, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+/// The logged-in person, as pages and server functions see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub artist_id: Option<i64>,
+    pub label_id: Option<i64>,
+    /// Whose numbers this login sees: the artist's or the label's name, or "All labels".
+    pub scope_name: String,
+    pub must_change_password: bool,
+}
+
+impl SessionUser {
+    /// The part of the catalog this user may see. Queries take it and filter in SQL.
+    pub fn scope(&self) -> Scope {
+        match (self.role, self.artist_id, self.label_id) {
+            (Role::Artist, Some(id), _) => Scope::Artist(id),
+            (Role::LabelManager, _, Some(id)) => Scope::Label(id),
+            (Role::Staff, _, _) => Scope::Everything,
+            // The users_role_link constraint makes this impossible; see nothing if it happens.
+            _ => Scope::Nothing,
+        }
+    }
+}
+
+/// What a query may return for a user. Passed to SQL as a kind and an id (see
+/// `Scope::kind` and `Scope::id`) so that every query states its own filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Artist(i64),
+    Label(i64),
+    Everything,
+    Nothing,
+}
+
+impl Scope {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Scope::Artist(_) => "artist",
+            Scope::Label(_) => "label",
+            Scope::Everything => "all",
+            Scope::Nothing => "none",
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        match self {
+            Scope::Artist(id) | Scope::Label(id) => id,
+            Scope::Everything | Scope::Nothing => 0,
+        }
+    }
+}
+
+/// The current user, or `None` when nobody is logged in. Never an error for anonymous
+/// callers: the login page asks this too.
+#[server(prefix = "/api", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    ssr::session_user().await
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<SessionUser, AppError> {
+    let user = ssr::login(&email, &password).await?;
+    let next = if user.must_change_password { "/account" } else { "/" };
+    leptos_axum::redirect(next);
+    Ok(user)
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    ssr::logout().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Changes the caller's own password and ends their other sessions.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    ssr::change_own_password(&current_password, &new_password, &confirm_password).await
+}

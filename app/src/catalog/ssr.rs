@@ -1,0 +1,201 @@
+//! Catalog queries. Each filters by scope in its own SQL:
+//! `$kind = 'all'`, or the label's id on the release, or the artist's credit on the track.
+
+use super::{
+    ArtistSummary, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackDetail, TrackSummary,
+};
+use crate::{auth::Scope, domain::Upc, error::AppError};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+
+fn display_upc(stored: &str) -> String {
+    Upc::parse(stored).map(|u| u.to_string()).unwrap_or_else(|_| stored.to_string())
+}
+
+/// Releases visible in `scope` (all of them, or just `release_id`), newest first.
+pub async fn releases(
+    pool: &PgPool,
+    scope: Scope,
+    release_id: Option<i64>,
+) -> Result<Vec<ReleaseSummary>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT r.id, r.title, r.upc, r.release_date AS "release_date: chrono::NaiveDate", a.name AS artist_name, l.name AS label_name,
+               (SELECT count(*) FROM tracks t WHERE t.release_id = r.id) AS "track_count!"
+        FROM releases r
+        JOIN artists a ON a.id = r.artist_id
+        JOIN labels l ON l.id = r.label_id
+        WHERE ($3::bigint IS NULL OR r.id = $3)
+          AND ($1 = 'all'
+           OR ($1 = 'label' AND r.label_id = $2)
+           OR ($1 = 'artist' AND EXISTS (
+                 SELECT 1 FROM tracks t JOIN track_artists ta ON ta.track_id = t.id
+                 WHERE t.release_id = r.id AND ta.artist_id = $2)))
+        ORDER BY r.release_date DESC NULLS LAST, r.title
+        "#,
+        scope.kind(),
+        scope.id(),
+        release_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReleaseSummary {
+            id: r.id,
+            title: r.title,
+            upc: display_upc(&r.upc),
+            artist_name: r.artist_name,
+            label_name: r.label_name,
+            release_date: r.release_date,
+            track_count: r.track_count,
+        })
+        .collect())
+}
+
+/// Tracks visible in `scope` (all of them, or just `track_id`) with their release id
+/// and credits, in release and track order.
+pub async fn tracks(
+    pool: &PgPool,
+    scope: Scope,
+    track_id: Option<i64>,
+) -> Result<Vec<(i64, TrackSummary)>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT t.id, t.release_id, t.isrc, t.title, t.track_number, t.duration_seconds,
+               string_agg(a.name, ', ' ORDER BY ta.role DESC, a.name)
+                 FILTER (WHERE ta.role = 'main') AS main_artists,
+               string_agg(a.name, ', ' ORDER BY a.name)
+                 FILTER (WHERE ta.role = 'featured') AS featured_artists
+        FROM tracks t
+        JOIN releases r ON r.id = t.release_id
+        LEFT JOIN track_artists ta ON ta.track_id = t.id
+        LEFT JOIN artists a ON a.id = ta.artist_id
+        WHERE ($3::bigint IS NULL OR t.id = $3)
+          AND ($1 = 'all'
+           OR ($1 = 'label' AND r.label_id = $2)
+           OR ($1 = 'artist' AND EXISTS (
+                 SELECT 1 FROM track_artists mine WHERE mine.track_id = t.id AND mine.artist_id = $2)))
+        GROUP BY t.id
+        ORDER BY t.release_id, t.track_number
+        "#,
+        scope.kind(),
+        scope.id(),
+        track_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let artists = match (r.main_artists, r.featured_artists) {
+                (Some(main), Some(feat)) => format!("{main} feat. {feat}"),
+                (Some(main), None) => main,
+                (None, Some(feat)) => format!("feat. {feat}"),
+                (None, None) => String::new(),
+            };
+            let track = TrackSummary {
+                id: r.id,
+                isrc: r.isrc,
+                title: r.title,
+                track_number: r.track_number,
+                duration_seconds: r.duration_seconds,
+                artists,
+            };
+            (r.release_id, track)
+        })
+        .collect())
+}
+
+pub async fn releases_with_tracks(
+    pool: &PgPool,
+    scope: Scope,
+) -> Result<Vec<ReleaseWithTracks>, AppError> {
+    let mut by_release: BTreeMap<i64, Vec<TrackSummary>> = BTreeMap::new();
+    for (release_id, track) in tracks(pool, scope, None).await? {
+        by_release.entry(release_id).or_default().push(track);
+    }
+    Ok(releases(pool, scope, None)
+        .await?
+        .into_iter()
+        .map(|release| {
+            let tracks = by_release.remove(&release.id).unwrap_or_default();
+            ReleaseWithTracks { release, tracks }
+        })
+        .collect())
+}
+
+pub async fn artists(pool: &PgPool, scope: Scope) -> Result<Vec<ArtistSummary>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT a.id, a.name,
+               count(DISTINCT r.id) AS "release_count!",
+               count(DISTINCT t.id) AS "track_count!"
+        FROM artists a
+        JOIN track_artists ta ON ta.artist_id = a.id
+        JOIN tracks t ON t.id = ta.track_id
+        JOIN releases r ON r.id = t.release_id
+        WHERE $1 = 'all' OR ($1 = 'label' AND r.label_id = $2) OR ($1 = 'artist' AND a.id = $2)
+        GROUP BY a.id
+        ORDER BY lower(a.name)
+        "#,
+        scope.kind(),
+        scope.id()
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ArtistSummary {
+            id: r.id,
+            name: r.name,
+            release_count: r.release_count,
+            track_count: r.track_count,
+        })
+        .collect())
+}
+
+pub async fn label_summaries(pool: &PgPool) -> Result<Vec<LabelSummary>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT l.id, l.name, l.accounting_currency,
+               count(DISTINCT ta.artist_id) AS "artist_count!",
+               count(DISTINCT r.id) AS "release_count!",
+               count(DISTINCT t.id) AS "track_count!"
+        FROM labels l
+        LEFT JOIN releases r ON r.label_id = l.id
+        LEFT JOIN tracks t ON t.release_id = r.id
+        LEFT JOIN track_artists ta ON ta.track_id = t.id
+        GROUP BY l.id
+        ORDER BY lower(l.name)
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LabelSummary {
+            id: r.id,
+            name: r.name,
+            accounting_currency: r.accounting_currency,
+            artist_count: r.artist_count,
+            release_count: r.release_count,
+            track_count: r.track_count,
+        })
+        .collect())
+}
+
+pub async fn track_detail(
+    pool: &PgPool,
+    scope: Scope,
+    track_id: i64,
+) -> Result<TrackDetail, AppError> {
+    let (release_id, track) =
+        tracks(pool, scope, Some(track_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
+    let release = releases(pool, scope, Some(release_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    Ok(TrackDetail { track, release })
+}

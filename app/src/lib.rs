@@ -1,0 +1,24 @@
+//! Backbeat's Leptos application: pages, components and server functions.
+//!
+//! Built twice: with `ssr` into the server (server functions run, SQL compiled in) and
+//! with `hydrate` into the browser's wasm bundle (server functions become HTTP calls).
+//! Server-only code sits in `ssr` modules so the wasm build never sees it.
+
+pub mod auth;
+pub mod catalog;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod pages;
+pub mod users;
+
+pub use pages::{App, shell};
+
+/// The wasm entry point: attaches the app to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

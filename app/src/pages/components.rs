@@ -1,0 +1,142 @@
+//! Pieces every page uses: the login gate, data loading, error notices.
+
+use super::use_auth;
+use crate::{auth::SessionUser, domain::Role, error::AppError};
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+/// Renders `render(user)` for a logged-in user with one of `roles` (any role when
+/// empty). Anonymous visitors go to the login page; users who must change their
+/// password go to the account page first. The server functions the page calls make
+/// the same checks: this gate only decides what to draw.
+#[component]
+pub fn WithUser<F, V>(
+    render: F,
+    #[prop(optional)] roles: &'static [Role],
+    /// The account page lets a user with a one-time password in to change it.
+    #[prop(optional)]
+    allow_pending_password: bool,
+) -> impl IntoView
+where
+    F: Fn(SessionUser) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let path = use_location().pathname;
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let render = render.clone();
+                let next = path.get_untracked();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if user.must_change_password && !allow_pending_password => {
+                            view! { <Redirect path="/account" /> }.into_any()
+                        }
+                        Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => {
+                            render(user).into_any()
+                        }
+                        Ok(Some(_)) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+                        Ok(None) => view! { <Redirect path=login_path(&next) /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/login`, remembering where the visitor was going unless that was home.
+fn login_path(next: &str) -> String {
+    if next.is_empty() || next == "/" || next.starts_with("/login") {
+        "/login".to_string()
+    } else {
+        format!("/login?next={next}")
+    }
+}
+
+/// Shows `render(value)` once `resource` has loaded, or what went wrong. Keeps the
+/// previous content on screen while it reloads (after a form is submitted, say).
+pub fn loaded<T, F, V>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=Loading>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+}
+
+/// An error as the reader should see it; also sets the HTTP status when rendered on
+/// the server, so a missing track is a real 404.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
+        response.set_status(status);
+    }
+    match error {
+        AppError::Unauthorized => view! { <Redirect path="/login" /> }.into_any(),
+        AppError::PasswordChangeRequired => view! { <Redirect path="/account" /> }.into_any(),
+        AppError::NotFound => view! {
+            <section class="notice">
+                <h1>"Not found"</h1>
+                <p>"There is nothing here, or it is not yours to see."</p>
+                <a href="/">"Back to your home page"</a>
+            </section>
+        }
+        .into_any(),
+        other => view! {
+            <section class="notice notice-error" role="alert">
+                <p>{other.to_string()}</p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// The outcome of a form's action: its error, or `success` once it succeeded.
+pub fn action_feedback<I, O>(action: ServerAction<I>, success: &'static str) -> impl IntoView
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    ServerAction<I>: Copy,
+{
+    move || {
+        action.value().get().map(|result| match result {
+            Ok(_) => view! { <p class="form-ok" role="status">{success}</p> }.into_any(),
+            Err(error) => {
+                view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
+            }
+        })
+    }
+}
+
+/// A headline number on a summary card.
+#[component]
+pub fn Stat(label: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <span class="stat-value">{value}</span>
+            <span class="stat-label">{label}</span>
+        </div>
+    }
+}

@@ -1,0 +1,248 @@
+//! The role-aware home page: each role lands on its own view of the catalog.
+
+use super::components::{Stat, WithUser, loaded};
+use crate::auth::SessionUser;
+use crate::catalog::{
+    ArtistSummary, LabelCatalog, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackSummary,
+    format_duration, get_label_catalog, label_summaries, my_releases,
+};
+use crate::domain::Role;
+use crate::users::{UserRow, list_users};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home" />
+        <WithUser render=|user: SessionUser| match user.role {
+            Role::Artist => view! { <ArtistHome user /> }.into_any(),
+            Role::LabelManager => view! { <LabelHome user /> }.into_any(),
+            Role::Staff => view! { <StaffHome /> }.into_any(),
+        } />
+    }
+}
+
+#[component]
+fn ArtistHome(user: SessionUser) -> impl IntoView {
+    let releases = Resource::new(|| (), |_| my_releases());
+    view! {
+        <h1>{user.scope_name.clone()}</h1>
+        <p class="subtitle">"Your releases and the tracks you are credited on."</p>
+        {loaded(releases, |releases: Vec<ReleaseWithTracks>| {
+            let track_count: usize = releases.iter().map(|r| r.tracks.len()).sum();
+            view! {
+                <div class="stats">
+                    <Stat label="Releases" value=releases.len().to_string() />
+                    <Stat label="Tracks" value=track_count.to_string() />
+                </div>
+                {releases.into_iter().map(|r| view! { <ReleaseCard release=r.release tracks=r.tracks /> }).collect_view()}
+            }
+        })}
+    }
+}
+
+#[component]
+fn ReleaseCard(release: ReleaseSummary, tracks: Vec<TrackSummary>) -> impl IntoView {
+    view! {
+        <section class="card release">
+            <header class="release-head">
+                <h2>{release.title}</h2>
+                <p class="muted">
+                    {release.artist_name} " · " {release.label_name} " · UPC "
+                    <span class="mono">{release.upc}</span> " · "
+                    {release.release_date.map(|d| d.to_string()).unwrap_or_default()}
+                </p>
+            </header>
+            <TrackTable tracks />
+        </section>
+    }
+}
+
+#[component]
+fn TrackTable(tracks: Vec<TrackSummary>) -> impl IntoView {
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th class="num">"#"</th>
+                    <th>"Title"</th>
+                    <th>"Artists"</th>
+                    <th>"ISRC"</th>
+                    <th class="num">"Length"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {tracks
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <tr>
+                                <td class="num">{t.track_number}</td>
+                                <td><a href=format!("/tracks/{}", t.id)>{t.title}</a></td>
+                                <td>{t.artists}</td>
+                                <td class="mono">{t.isrc}</td>
+                                <td class="num">{format_duration(t.duration_seconds)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn LabelHome(user: SessionUser) -> impl IntoView {
+    let catalog = Resource::new(|| (), |_| get_label_catalog());
+    view! {
+        <h1>{user.scope_name.clone()}</h1>
+        <p class="subtitle">"Your label's artists and releases."</p>
+        {loaded(catalog, |LabelCatalog { artists, releases }| {
+            let tracks: i64 = releases.iter().map(|r| r.track_count).sum();
+            view! {
+                <div class="stats">
+                    <Stat label="Artists" value=artists.len().to_string() />
+                    <Stat label="Releases" value=releases.len().to_string() />
+                    <Stat label="Tracks" value=tracks.to_string() />
+                </div>
+                <div class="columns">
+                    <section class="card">
+                        <h2>"Artists"</h2>
+                        <ArtistTable artists />
+                    </section>
+                    <section class="card wide">
+                        <h2>"Releases"</h2>
+                        <ReleaseTable releases />
+                    </section>
+                </div>
+            }
+        })}
+    }
+}
+
+#[component]
+fn ArtistTable(artists: Vec<ArtistSummary>) -> impl IntoView {
+    view! {
+        <table class="table">
+            <thead>
+                <tr><th>"Artist"</th><th class="num">"Releases"</th><th class="num">"Tracks"</th></tr>
+            </thead>
+            <tbody>
+                {artists
+                    .into_iter()
+                    .map(|a| view! {
+                        <tr>
+                            <td>{a.name}</td>
+                            <td class="num">{a.release_count}</td>
+                            <td class="num">{a.track_count}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn ReleaseTable(releases: Vec<ReleaseSummary>) -> impl IntoView {
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th>"Release"</th>
+                    <th>"Artist"</th>
+                    <th>"UPC"</th>
+                    <th>"Released"</th>
+                    <th class="num">"Tracks"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {releases
+                    .into_iter()
+                    .map(|r| view! {
+                        <tr>
+                            <td>{r.title}</td>
+                            <td>{r.artist_name}</td>
+                            <td class="mono">{r.upc}</td>
+                            <td>{r.release_date.map(|d| d.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{r.track_count}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn StaffHome() -> impl IntoView {
+    let labels = Resource::new(|| (), |_| label_summaries());
+    let users = Resource::new(|| (), |_| list_users());
+    view! {
+        <h1>"Overview"</h1>
+        <p class="subtitle">"Every label and every login on this Backbeat."</p>
+        {loaded(labels, |labels: Vec<LabelSummary>| {
+            let releases: i64 = labels.iter().map(|l| l.release_count).sum();
+            let tracks: i64 = labels.iter().map(|l| l.track_count).sum();
+            view! {
+                <div class="stats">
+                    <Stat label="Labels" value=labels.len().to_string() />
+                    <Stat label="Releases" value=releases.to_string() />
+                    <Stat label="Tracks" value=tracks.to_string() />
+                </div>
+                <section class="card">
+                    <h2>"Labels"</h2>
+                    <table class="table">
+                        <thead>
+                            <tr>
+                                <th>"Label"</th>
+                                <th>"Currency"</th>
+                                <th class="num">"Artists"</th>
+                                <th class="num">"Releases"</th>
+                                <th class="num">"Tracks"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {labels
+                                .into_iter()
+                                .map(|l| view! {
+                                    <tr>
+                                        <td>{l.name}</td>
+                                        <td>{l.accounting_currency}</td>
+                                        <td class="num">{l.artist_count}</td>
+                                        <td class="num">{l.release_count}</td>
+                                        <td class="num">{l.track_count}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }
+        })}
+        {loaded(users, |users: Vec<UserRow>| view! {
+            <section class="card">
+                <h2>"Users " <a class="small" href="/users">"manage"</a></h2>
+                <table class="table">
+                    <thead>
+                        <tr><th>"Email"</th><th>"Role"</th><th>"Sees"</th><th>"Status"</th></tr>
+                    </thead>
+                    <tbody>
+                        {users
+                            .into_iter()
+                            .map(|u| view! {
+                                <tr>
+                                    <td>{u.email}</td>
+                                    <td>{u.role.label()}</td>
+                                    <td>{u.link_name.unwrap_or_else(|| "Everything".into())}</td>
+                                    <td>{if u.disabled { "Disabled" } else { "Active" }}</td>
+                                </tr>
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
+    }
+}

@@ -1,0 +1,130 @@
+//! Pages, one module each, and the shell that holds them.
+
+mod account;
+mod components;
+mod home;
+mod login;
+mod not_found;
+mod track;
+mod users;
+
+use crate::auth::{ChangePassword, Login, Logout, SessionUser, current_user};
+use crate::domain::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{A, Route, Router, Routes},
+    path,
+};
+
+pub use components::{ErrorNotice, WithUser};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" id="leptos" href="/pkg/backbeat.css" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Login state shared by every page: the actions that change it and the user it yields.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub change_password: ServerAction<ChangePassword>,
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    // Refetched whenever one of the actions above completes.
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get(), change_password.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth { login, logout, change_password, user });
+
+    // Pages wait for their data before the first byte (SsrMode::Async) so that a
+    // redirect to login or a 404 can still set the response status.
+    view! {
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Backbeat".to_string() } else { format!("{title} · Backbeat") }
+        } />
+        <Router>
+            <Header />
+            <main class="page">
+                <Routes fallback=not_found::NotFoundPage>
+                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/tracks/:id") view=track::TrackPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">"Backbeat · royalty analytics"</footer>
+        </Router>
+    }
+}
+
+/// The top bar: brand, navigation for the user's role, and who is logged in.
+#[component]
+fn Header() -> impl IntoView {
+    let auth = use_auth();
+    let nav = move || {
+        auth.user.get().and_then(Result::ok).flatten().map(|user| {
+            let users_link = (user.role == Role::Staff).then(|| view! { <A href="/users">"Users"</A> });
+            let home_label = match user.role {
+                Role::Artist => "My music",
+                Role::LabelManager => "Catalog",
+                Role::Staff => "Overview",
+            };
+            view! {
+                <nav class="nav" aria-label="Main">
+                    <A href="/" exact=true>{home_label}</A>
+                    {users_link}
+                    <A href="/account">"Account"</A>
+                </nav>
+                <div class="whoami">
+                    <span class="whoami-name" data-testid="whoami">{user.email.clone()}</span>
+                    <span class="role-badge">{user.role.label()} " · " {user.scope_name.clone()}</span>
+                    <ActionForm action=auth.logout attr:class="logout-form">
+                        <button type="submit" class="button-quiet">"Log out"</button>
+                    </ActionForm>
+                </div>
+            }
+        })
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Backbeat"
+            </a>
+            <Transition fallback=|| ()>{nav}</Transition>
+        </header>
+    }
+}

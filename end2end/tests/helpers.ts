@@ -1,0 +1,22 @@
+import { expect, Locator, Page } from "@playwright/test";
+
+// The demo logins that `backbeat demo` creates (server/src/demo.rs).
+export const logins = {
+  staff: { email: "staff@backbeat.demo", password: "backbeat-staff" },
+  label: { email: "label@backbeat.demo", password: "backbeat-label" },
+  artist: { email: "artist@backbeat.demo", password: "backbeat-artist" },
+  artist2: { email: "artist2@backbeat.demo", password: "backbeat-artist2" },
+};
+
+export async function logIn(page: Page, who: { email: string; password: string }) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(who.email);
+}
+
+/** The card on the page whose heading starts with `title`. */
+export function card(page: Page, title: string): Locator {
+  return page.locator("section.card").filter({ has: page.getByRole("heading", { name: title }) });
+}

@@ -1,0 +1,65 @@
+//! Connecting to Postgres and keeping its schema current.
+
+use anyhow::{Context, Result};
+use sqlx::{
+    PgPool, Postgres,
+    migrate::{MigrateDatabase, Migrator},
+    postgres::PgPoolOptions,
+};
+use std::time::Duration;
+
+/// The schema, from `migrations/`, compiled into the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// Connects to `url`, creating the database first if the server has none by that name.
+pub async fn connect(url: &str) -> Result<PgPool> {
+    let shown = redact(url);
+    let exists = Postgres::database_exists(url).await.with_context(|| {
+        format!("cannot reach Postgres at {shown}: is it running, and does DATABASE_URL name it?")
+    })?;
+    if !exists {
+        Postgres::create_database(url)
+            .await
+            .with_context(|| format!("cannot create the database {shown}"))?;
+        tracing::info!(database = %shown, "created database");
+    }
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {shown}"))
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    MIGRATOR.run(pool).await.context("running database migrations")
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            super::redact("postgres://ann:s3cret@db:5432/backbeat"),
+            "postgres://ann:***@db:5432/backbeat"
+        );
+        assert_eq!(
+            super::redact("postgres://postgres@127.0.0.1/backbeat"),
+            "postgres://postgres@127.0.0.1/backbeat"
+        );
+    }
+}

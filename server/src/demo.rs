@@ -1,0 +1,391 @@
+//! `backbeat demo`: a realistic catalog and demo logins for an empty database.
+//!
+//! Deterministic (a fixed seed), so every demo shows the same catalog: 3 labels,
+//! 15 artists, 40 releases and about 300 tracks with valid ISRCs and UPCs.
+
+use anyhow::{Context, Result};
+use app::{
+    domain::{Email, Isrc, Password, Role, Upc},
+    users::{
+        Link,
+        ssr::{NewUser, insert},
+    },
+};
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// A demo login, printed by `make run` and listed in the README.
+pub struct DemoLogin {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub role: Role,
+    /// The artist or label name the login is tied to.
+    pub tied_to: Option<&'static str>,
+}
+
+pub const DEMO_LOGINS: [DemoLogin; 5] = [
+    DemoLogin {
+        email: "staff@backbeat.demo",
+        password: "backbeat-staff",
+        role: Role::Staff,
+        tied_to: None,
+    },
+    DemoLogin {
+        email: "label@backbeat.demo",
+        password: "backbeat-label",
+        role: Role::LabelManager,
+        tied_to: Some("Northern Lights Records"),
+    },
+    DemoLogin {
+        email: "artist@backbeat.demo",
+        password: "backbeat-artist",
+        role: Role::Artist,
+        tied_to: Some("Nova Reyes"),
+    },
+    DemoLogin {
+        email: "label2@backbeat.demo",
+        password: "backbeat-label2",
+        role: Role::LabelManager,
+        tied_to: Some("Harbor & Vine Music"),
+    },
+    DemoLogin {
+        email: "artist2@backbeat.demo",
+        password: "backbeat-artist2",
+        role: Role::Artist,
+        tied_to: Some("Lina Okafor"),
+    },
+];
+
+struct LabelSpec {
+    name: &'static str,
+    currency: &'static str,
+    /// ISRC country and registrant code, and the UPC company digit.
+    country: &'static str,
+    registrant: &'static str,
+    upc_digit: u8,
+    artists: [&'static str; 5],
+}
+
+const LABELS: [LabelSpec; 3] = [
+    LabelSpec {
+        name: "Northern Lights Records",
+        currency: "USD",
+        country: "US",
+        registrant: "NLR",
+        upc_digit: 1,
+        artists: ["Nova Reyes", "The Quiet Hours", "Marlowe Kane", "DJ Okapi", "Juniper Fields"],
+    },
+    LabelSpec {
+        name: "Harbor & Vine Music",
+        currency: "GBP",
+        country: "GB",
+        registrant: "HVM",
+        upc_digit: 2,
+        artists: ["Lina Okafor", "Tidewater", "Sable & Stone", "Ezra Vale", "Paper Moons"],
+    },
+    LabelSpec {
+        name: "Kestrel Audio",
+        currency: "EUR",
+        country: "DE",
+        registrant: "KS7",
+        upc_digit: 3,
+        artists: ["Kofi Mensah", "Aurora Lind", "Static Bloom", "Mateo Cruz", "Hollow Pines"],
+    },
+];
+
+const ADJECTIVES: [&str; 24] = [
+    "Midnight", "Golden", "Paper", "Electric", "Quiet", "Neon", "Velvet", "Broken", "Silver",
+    "Wild", "Northern", "Slow", "Hollow", "Bright", "Lonely", "Sacred", "Restless", "Violet",
+    "Distant", "Burning", "Gentle", "Crystal", "Summer", "Faded",
+];
+const NOUNS: [&str; 24] = [
+    "Harbor",
+    "Satellites",
+    "Rivers",
+    "Motel",
+    "Echoes",
+    "Heartbeat",
+    "Skyline",
+    "Gardens",
+    "Static",
+    "Lanterns",
+    "Tides",
+    "Highway",
+    "Letters",
+    "Mirrors",
+    "Orchard",
+    "Signals",
+    "Canyon",
+    "Weather",
+    "Parade",
+    "Fever",
+    "Horizon",
+    "Islands",
+    "Ghosts",
+    "Daylight",
+];
+
+#[derive(Clone, Copy)]
+enum Format {
+    Album,
+    Ep,
+    Single,
+}
+
+impl Format {
+    fn track_count(self, rng: &mut StdRng) -> i32 {
+        match self {
+            Format::Album => rng.gen_range(12..=16),
+            Format::Ep => rng.gen_range(4..=6),
+            Format::Single => rng.gen_range(1..=2),
+        }
+    }
+}
+
+/// Loads the demo into an empty database, all in one transaction; leaves a database
+/// that already has a catalog alone.
+pub async fn run(pool: &PgPool) -> Result<()> {
+    let labels: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM labels"#).fetch_one(pool).await?;
+    if labels > 0 {
+        println!("The database already has a catalog ({labels} labels); demo data not loaded.");
+        return Ok(());
+    }
+    println!("Loading the demo catalog and logins...");
+    let mut tx = pool.begin().await?;
+    let counts = load_catalog(&mut tx).await?;
+    load_logins(&mut tx).await?;
+    tx.commit().await.context("saving the demo data")?;
+    println!(
+        "Demo data loaded: {} labels, {} artists, {} releases, {} tracks, {} logins.",
+        counts.labels,
+        counts.artists,
+        counts.releases,
+        counts.tracks,
+        DEMO_LOGINS.len()
+    );
+    Ok(())
+}
+
+#[derive(Default)]
+struct Counts {
+    labels: usize,
+    artists: usize,
+    releases: usize,
+    tracks: usize,
+}
+
+async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut counts = Counts::default();
+    for (label_index, spec) in LABELS.iter().enumerate() {
+        let label_id = sqlx::query_scalar!(
+            "INSERT INTO labels (name, accounting_currency) VALUES ($1, $2) RETURNING id",
+            spec.name,
+            spec.currency
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        counts.labels += 1;
+        let mut artist_ids = Vec::new();
+        for name in spec.artists {
+            let id =
+                sqlx::query_scalar!("INSERT INTO artists (name) VALUES ($1) RETURNING id", name)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            artist_ids.push(id);
+            counts.artists += 1;
+        }
+        let mut numbers = Numbers { label: spec, next_isrc: 1, next_upc: 1 };
+        for (artist_index, &artist_id) in artist_ids.iter().enumerate() {
+            // Two artists per label have two releases, the rest three: 40 in all.
+            let formats: &[Format] = if (artist_index + label_index) % 5 < 2 {
+                &[Format::Album, Format::Single]
+            } else {
+                &[Format::Album, Format::Ep, Format::Single]
+            };
+            for &format in formats {
+                let peers: Vec<i64> =
+                    artist_ids.iter().copied().filter(|&id| id != artist_id).collect();
+                let release = ReleasePlan::new(&mut rng, format, artist_id, peers);
+                counts.tracks +=
+                    insert_release(tx, &mut rng, &mut numbers, label_id, &release).await?;
+                counts.releases += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// Hands out each label's ISRC designations and UPC item numbers in sequence.
+struct Numbers<'a> {
+    label: &'a LabelSpec,
+    next_isrc: u32,
+    next_upc: u32,
+}
+
+impl Numbers<'_> {
+    fn isrc(&mut self, year: i32) -> Isrc {
+        let code = format!(
+            "{}{}{:02}{:05}",
+            self.label.country,
+            self.label.registrant,
+            year % 100,
+            self.next_isrc
+        );
+        self.next_isrc += 1;
+        Isrc::parse(&code).expect("demo ISRCs follow the standard layout")
+    }
+
+    fn upc(&mut self) -> Upc {
+        // 11 digits: a made-up company prefix, the label, and an item number.
+        let body = format!("1984{}{:06}", self.label.upc_digit, self.next_upc);
+        self.next_upc += 1;
+        Upc::with_check_digit(&body).expect("11 digits make a UPC-A")
+    }
+}
+
+struct ReleasePlan {
+    title: String,
+    format: Format,
+    artist_id: i64,
+    date: NaiveDate,
+    /// Label-mates who may be featured.
+    peers: Vec<i64>,
+}
+
+impl ReleasePlan {
+    fn new(rng: &mut StdRng, format: Format, artist_id: i64, peers: Vec<i64>) -> Self {
+        let date = NaiveDate::from_ymd_opt(2019, 1, 4).expect("valid date")
+            + chrono::Duration::weeks(rng.gen_range(0..400));
+        ReleasePlan { title: title(rng), format, artist_id, date, peers }
+    }
+}
+
+fn title(rng: &mut StdRng) -> String {
+    let adjective = ADJECTIVES.choose(rng).expect("non-empty");
+    let noun = NOUNS.choose(rng).expect("non-empty");
+    match rng.gen_range(0..4) {
+        0 => format!("{noun} of {}", NOUNS.choose(rng).expect("non-empty")),
+        1 => format!("The {adjective} {noun}"),
+        _ => format!("{adjective} {noun}"),
+    }
+}
+
+async fn insert_release(
+    tx: &mut Transaction<'_, Postgres>,
+    rng: &mut StdRng,
+    numbers: &mut Numbers<'_>,
+    label_id: i64,
+    plan: &ReleasePlan,
+) -> Result<usize> {
+    let upc = numbers.upc();
+    let release_id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO releases (label_id, artist_id, upc, title, release_date)
+        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        "#,
+        label_id,
+        plan.artist_id,
+        upc.gtin13(),
+        plan.title,
+        plan.date as _
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let track_count = plan.format.track_count(rng);
+    let year = plan.date.format("%Y").to_string().parse::<i32>().expect("a year is a number");
+    for number in 1..=track_count {
+        // A single's title track carries the release's name.
+        let track_title = if number == 1 && !matches!(plan.format, Format::Album) {
+            plan.title.clone()
+        } else {
+            title(rng)
+        };
+        let isrc = numbers.isrc(year);
+        let track_id = sqlx::query_scalar!(
+            r#"
+            INSERT INTO tracks (release_id, isrc, title, track_number, duration_seconds)
+            VALUES ($1, $2, $3, $4, $5) RETURNING id
+            "#,
+            release_id,
+            isrc.as_str(),
+            track_title,
+            number,
+            rng.gen_range(128..=330)
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        credit(tx, track_id, plan.artist_id, "main").await?;
+        if rng.gen_bool(0.18) {
+            let featured = *plan.peers.choose(rng).expect("every label has five artists");
+            credit(tx, track_id, featured, "featured").await?;
+        }
+    }
+    Ok(track_count as usize)
+}
+
+async fn credit(
+    tx: &mut Transaction<'_, Postgres>,
+    track_id: i64,
+    artist_id: i64,
+    role: &str,
+) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO track_artists (track_id, artist_id, role) VALUES ($1, $2, $3)",
+        track_id,
+        artist_id,
+        role
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn load_logins(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    for login in &DEMO_LOGINS {
+        let link = match (login.role, login.tied_to) {
+            (Role::Artist, Some(name)) => Link::Artist(id_by_name(tx, "artists", name).await?),
+            (Role::LabelManager, Some(name)) => Link::Label(id_by_name(tx, "labels", name).await?),
+            _ => Link::None,
+        };
+        let new = NewUser {
+            email: Email::parse(login.email)?,
+            role: login.role,
+            link,
+            password: Password::parse(login.password)?,
+            must_change_password: false,
+        };
+        insert(&mut **tx, &new).await?;
+    }
+    Ok(())
+}
+
+async fn id_by_name(tx: &mut Transaction<'_, Postgres>, table: &str, name: &str) -> Result<i64> {
+    let id = match table {
+        "artists" => {
+            sqlx::query_scalar!("SELECT id FROM artists WHERE name = $1", name)
+                .fetch_one(&mut **tx)
+                .await?
+        }
+        _ => {
+            sqlx::query_scalar!("SELECT id FROM labels WHERE name = $1", name)
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
+    Ok(id)
+}
+
+/// The demo logins as lines for a terminal.
+pub fn logins_table() -> String {
+    DEMO_LOGINS
+        .iter()
+        .map(|l| {
+            let scope = l.tied_to.unwrap_or("everything");
+            format!("  {:<24} {:<18} {} ({})", l.email, l.password, l.role.label(), scope)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

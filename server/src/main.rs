@@ -1,0 +1,63 @@
+//! `backbeat`: the server and its command-line tasks.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use server::{cli, config::Settings, database, demo, startup::Application, telemetry};
+
+#[derive(Parser)]
+#[command(name = "backbeat", version, about = "Royalty analytics for music distributors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Fill an empty database with a demo catalog and demo logins.
+    Demo {
+        /// Only list the demo logins.
+        #[arg(long)]
+        logins: bool,
+    },
+    /// Manage logins.
+    User {
+        #[command(subcommand)]
+        command: cli::UserCommand,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    // A missing .env is normal; a broken one is worth knowing about.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        anyhow::bail!("reading .env: {e}");
+    }
+    telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    let pool = database::connect(&settings.database_url).await?;
+    database::migrate(&pool).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(&settings, pool).await?;
+            tracing::info!("Backbeat is serving on http://{}", app.addr());
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            println!("Database schema is up to date.");
+            Ok(())
+        }
+        Command::Demo { logins: true } => {
+            println!("{}", demo::logins_table());
+            Ok(())
+        }
+        Command::Demo { logins: false } => demo::run(&pool).await,
+        Command::User { command } => cli::run_user_command(&pool, command).await,
+    }
+}

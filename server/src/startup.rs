@@ -1,0 +1,147 @@
+//! The HTTP application: Leptos pages and server functions on axum, with sessions in
+//! Postgres. `Application::build` binds the port; tests build one per database.
+
+use crate::config::Settings;
+use anyhow::{Context, Result};
+use app::{App, auth::ssr::SessionPolicy, error::AppError, shell};
+use axum::{
+    Router,
+    body::Body,
+    extract::{FromRef, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `settings.addr` (port 0 picks a free one) and assembles the router.
+    pub async fn build(settings: &Settings, pool: PgPool) -> Result<Self> {
+        let listener = TcpListener::bind(settings.addr).await.with_context(|| {
+            format!("cannot listen on {}: is another server using it?", settings.addr)
+        })?;
+        let addr = listener.local_addr()?;
+        Ok(Application { listener, router: router(settings, pool, addr) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("backbeat")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let policy = SessionPolicy { absolute: settings.session_absolute };
+    let context = {
+        let pool = pool.clone();
+        move || {
+            provide_context(pool.clone());
+            provide_context(policy);
+        }
+    };
+    let state = AppState { leptos_options: leptos_options.clone(), pool: pool.clone() };
+    Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(session_layer(settings, pool))
+        .with_state(state)
+}
+
+fn session_layer(settings: &Settings, pool: PgPool) -> SessionManagerLayer<PostgresStore> {
+    let idle = time::Duration::seconds(settings.session_idle.num_seconds());
+    SessionManagerLayer::new(PostgresStore::new(pool))
+        .with_name("backbeat_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// Server functions answer errors with a 500 and the encoded `AppError`; give them the
+/// status the error stands for (401, 403, 404, 422, 429) so that every client, not
+/// only our own, can tell a refusal from a fault.
+async fn server_fn_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_fn_error = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && response.headers().contains_key("serverfnerror");
+    if !is_fn_error {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// For load balancers and `make run`: up when the database answers.
+async fn health(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&pool).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,215 @@
+//! Each role sees and changes only what belongs to it.
+
+use crate::helpers::{Browser, Catalog, PASSWORD, TestApp, error_of, user};
+use app::{domain::Role, users::Link};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Logins {
+    artist: Browser,
+    manager: Browser,
+    staff: Browser,
+    catalog: Catalog,
+}
+
+async fn logins(app: &TestApp) -> Logins {
+    let catalog = Catalog::create(&app.pool).await;
+    user(&app.pool, "artist@a.test", Role::Artist, Link::Artist(catalog.artist_a)).await;
+    user(&app.pool, "manager@a.test", Role::LabelManager, Link::Label(catalog.label_a)).await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let artist = app.browser();
+    artist.login_ok("artist@a.test", PASSWORD).await;
+    let manager = app.browser();
+    manager.login_ok("manager@a.test", PASSWORD).await;
+    let staff = app.browser();
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+    Logins { artist, manager, staff, catalog }
+}
+
+/// A server function, fields that would be valid, and the roles that may call it.
+type GuardedCall = (&'static str, Vec<(&'static str, String)>, &'static [Role]);
+
+/// Every server function that reads or changes data.
+fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
+    let track = catalog.track_a.to_string();
+    vec![
+        ("my_releases", vec![], &[Role::Artist]),
+        ("label_catalog", vec![], &[Role::LabelManager]),
+        ("label_summaries", vec![], &[Role::Staff]),
+        ("track", vec![("track_id", track)], &[Role::Artist, Role::LabelManager, Role::Staff]),
+        ("list_users", vec![], &[Role::Staff]),
+        ("link_choices", vec![], &[Role::Staff]),
+        (
+            "create_user",
+            vec![
+                ("email", "new@x.test".into()),
+                ("role", "staff".into()),
+                ("link", String::new()),
+                ("password", "long enough 123".into()),
+            ],
+            &[Role::Staff],
+        ),
+        (
+            "update_user_access",
+            vec![("user_id", "1".into()), ("role", "staff".into()), ("link", String::new())],
+            &[Role::Staff],
+        ),
+        (
+            "set_user_disabled",
+            vec![("user_id", "2".into()), ("disabled", "false".into())],
+            &[Role::Staff],
+        ),
+        (
+            "set_one_time_password",
+            vec![("user_id", "2".into()), ("password", "long enough 123".into())],
+            &[Role::Staff],
+        ),
+    ]
+}
+
+async fn call(
+    browser: &Browser,
+    name: &str,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.call(name, &form).await
+}
+
+#[tokio::test]
+async fn anonymous_callers_are_refused_everywhere() {
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    let anonymous = app.browser();
+    for (name, fields, _) in guarded_calls(&catalog) {
+        let (status, body) = error_of(call(&anonymous, name, &fields).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(body, Value::from("Unauthorized"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn each_role_is_refused_what_is_not_its_own() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    for (role, browser) in [
+        (Role::Artist, &logins.artist),
+        (Role::LabelManager, &logins.manager),
+        (Role::Staff, &logins.staff),
+    ] {
+        for (name, fields, allowed) in guarded_calls(&logins.catalog) {
+            if allowed.contains(&role) {
+                continue;
+            }
+            let (status, body) = error_of(call(browser, name, &fields).await).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role} calling {name}");
+            assert_eq!(body, Value::from("Forbidden"), "{role} calling {name}");
+        }
+    }
+    // Nothing was changed by the refused calls.
+    let users: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(users, 3);
+    let disabled: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE disabled")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(disabled, 0);
+}
+
+#[tokio::test]
+async fn an_artist_asking_for_another_artists_track_gets_not_found() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    let track = |id: i64| [("track_id", id.to_string())];
+
+    let own = call(&logins.artist, "track", &track(logins.catalog.track_a)).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let (others_status, others) =
+        error_of(call(&logins.artist, "track", &track(logins.catalog.track_a2)).await).await;
+    let (missing_status, missing) =
+        error_of(call(&logins.artist, "track", &track(987_654)).await).await;
+    assert_eq!(others_status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (others_status, others),
+        (missing_status, missing),
+        "indistinguishable from a missing track"
+    );
+    let (status, _) =
+        error_of(call(&logins.artist, "track", &track(logins.catalog.track_b)).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_label_manager_sees_their_label_only() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    let track = |id: i64| [("track_id", id.to_string())];
+    for own in [logins.catalog.track_a, logins.catalog.track_a2] {
+        assert_eq!(call(&logins.manager, "track", &track(own)).await.status(), StatusCode::OK);
+    }
+    let (status, _) =
+        error_of(call(&logins.manager, "track", &track(logins.catalog.track_b)).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let body: Value = logins.manager.call("label_catalog", &[]).await.json().await.unwrap();
+    let names = |key: &str, field: &str| -> Vec<String> {
+        body[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[field].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("artists", "name"), ["Artist A", "Artist A2"]);
+    assert!(names("releases", "label_name").iter().all(|l| l == "Label A"));
+}
+
+#[tokio::test]
+async fn an_artist_sees_only_tracks_they_are_credited_on() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    // Artist A is featured on Artist A2's track: it becomes theirs to see, and nothing else.
+    sqlx::query(
+        "INSERT INTO track_artists (track_id, artist_id, role) VALUES ($1, $2, 'featured')",
+    )
+    .bind(logins.catalog.track_a2)
+    .bind(logins.catalog.artist_a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let body: Value = logins.artist.call("my_releases", &[]).await.json().await.unwrap();
+    let mut tracks: Vec<i64> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["tracks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()))
+        .collect();
+    tracks.sort();
+    assert_eq!(tracks, [logins.catalog.track_a, logins.catalog.track_a2]);
+    let featured =
+        call(&logins.artist, "track", &[("track_id", logins.catalog.track_a2.to_string())]).await;
+    let featured: Value = featured.json().await.unwrap();
+    assert_eq!(featured["track"]["artists"], "Artist A2 feat. Artist A");
+}
+
+#[tokio::test]
+async fn pages_answer_with_the_right_status() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    let anonymous = app.browser();
+    let response = anonymous.get("/").await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/login");
+    assert_eq!(anonymous.get("/login").await.status(), StatusCode::OK);
+    assert_eq!(anonymous.get("/no/such/page").await.status(), StatusCode::NOT_FOUND);
+
+    let own = format!("/tracks/{}", logins.catalog.track_a);
+    let others = format!("/tracks/{}", logins.catalog.track_b);
+    assert_eq!(logins.artist.get(&own).await.status(), StatusCode::OK);
+    assert_eq!(logins.artist.get(&others).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(logins.artist.get("/users").await.status(), StatusCode::FORBIDDEN);
+    let staff_page = logins.staff.get("/users").await;
+    assert_eq!(staff_page.status(), StatusCode::OK);
+    assert!(staff_page.text().await.unwrap().contains("artist@a.test"));
+}

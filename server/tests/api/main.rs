@@ -1,0 +1,7 @@
+//! Integration tests: the real server on a fresh Postgres database per test, spoken to
+//! over HTTP as a browser or script would.
+
+mod accounts;
+mod auth;
+mod authorization;
+mod helpers;
