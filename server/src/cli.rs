@@ -10,7 +10,7 @@ use app::{
     },
 };
 use clap::Subcommand;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Subcommand)]
@@ -52,26 +52,28 @@ pub async fn run_user_command(pool: &PgPool, command: UserCommand) -> Result<()>
     }
 }
 
-async fn find_artist(pool: &PgPool, name_or_id: &str) -> Result<i64> {
+/// The artist called `name_or_id` (any case), or numbered so.
+pub async fn find_artist(db: impl PgExecutor<'_>, name_or_id: &str) -> Result<i64> {
     let id = name_or_id.parse::<i64>().ok();
     sqlx::query_scalar!(
         "SELECT id FROM artists WHERE id = $1 OR lower(name) = lower($2)",
         id,
         name_or_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?
     .with_context(|| format!("no artist is called or numbered '{name_or_id}'"))
 }
 
-async fn find_label(pool: &PgPool, name_or_id: &str) -> Result<i64> {
+/// The label called `name_or_id` (any case), or numbered so.
+pub async fn find_label(db: impl PgExecutor<'_>, name_or_id: &str) -> Result<i64> {
     let id = name_or_id.parse::<i64>().ok();
     sqlx::query_scalar!(
         "SELECT id FROM labels WHERE id = $1 OR lower(name) = lower($2)",
         id,
         name_or_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?
     .with_context(|| format!("no label is called or numbered '{name_or_id}'"))
 }

@@ -3,6 +3,7 @@
 //! Deterministic (a fixed seed), so every demo shows the same catalog: 3 labels,
 //! 15 artists, 40 releases and about 300 tracks with valid ISRCs and UPCs.
 
+use crate::cli::{find_artist, find_label};
 use anyhow::{Context, Result};
 use app::{
     domain::{Email, Isrc, Password, Role, Upc},
@@ -346,8 +347,8 @@ async fn credit(
 async fn load_logins(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
     for login in &DEMO_LOGINS {
         let link = match (login.role, login.tied_to) {
-            (Role::Artist, Some(name)) => Link::Artist(id_by_name(tx, "artists", name).await?),
-            (Role::LabelManager, Some(name)) => Link::Label(id_by_name(tx, "labels", name).await?),
+            (Role::Artist, Some(name)) => Link::Artist(find_artist(&mut **tx, name).await?),
+            (Role::LabelManager, Some(name)) => Link::Label(find_label(&mut **tx, name).await?),
             _ => Link::None,
         };
         let new = NewUser {
@@ -360,22 +361,6 @@ async fn load_logins(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
         insert(&mut **tx, &new).await?;
     }
     Ok(())
-}
-
-async fn id_by_name(tx: &mut Transaction<'_, Postgres>, table: &str, name: &str) -> Result<i64> {
-    let id = match table {
-        "artists" => {
-            sqlx::query_scalar!("SELECT id FROM artists WHERE name = $1", name)
-                .fetch_one(&mut **tx)
-                .await?
-        }
-        _ => {
-            sqlx::query_scalar!("SELECT id FROM labels WHERE name = $1", name)
-                .fetch_one(&mut **tx)
-                .await?
-        }
-    };
-    Ok(id)
 }
 
 /// The demo logins as lines for a terminal.

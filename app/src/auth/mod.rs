@@ -73,12 +73,27 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     ssr::session_user().await
 }
 
+/// Logs in, then sends the browser to `next` (the page that asked for a login), or
+/// to the account page when a one-time password must be changed first.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<SessionUser, AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<SessionUser, AppError> {
     let user = ssr::login(&email, &password).await?;
-    let next = if user.must_change_password { "/account" } else { "/" };
+    let next = if user.must_change_password { "/account" } else { local_path(next.as_deref()) };
     leptos_axum::redirect(next);
     Ok(user)
+}
+
+/// `path` if it is a path on this site, else `/`: a login link must not be able to
+/// send people elsewhere (`//evil.example`, `https://...`, `/\evil`).
+pub fn local_path(path: Option<&str>) -> &str {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
@@ -96,4 +111,19 @@ pub async fn change_password(
     confirm_password: String,
 ) -> Result<(), AppError> {
     ssr::change_own_password(&current_password, &new_password, &confirm_password).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn login_only_redirects_within_the_site() {
+        assert_eq!(local_path(Some("/tracks/7")), "/tracks/7");
+        assert_eq!(local_path(Some("/users?x=1")), "/users?x=1");
+        for outside in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", ""] {
+            assert_eq!(local_path(Some(outside)), "/", "{outside}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

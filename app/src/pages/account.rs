@@ -18,7 +18,7 @@ fn Account(user: SessionUser) -> impl IntoView {
     let auth = use_auth();
     let pending = user.must_change_password.then(|| {
         view! {
-            <p class="notice notice-warning" role="status">
+            <p class="notice notice-warning">
                 "Your password was set by staff. Choose your own to continue."
             </p>
         }

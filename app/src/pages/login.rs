@@ -2,10 +2,14 @@ use super::components::action_feedback;
 use super::use_auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
+    // Where the visitor was going before being sent here; the server checks it is ours.
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Log in" />
         <section class="login-card">
@@ -20,6 +24,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Password"
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
+                <input type="hidden" name="next" value=next />
                 {action_feedback(auth.login, "Logged in.")}
                 <button type="submit" class="button">"Log in"</button>
             </ActionForm>

@@ -151,3 +151,25 @@ async fn a_success_clears_an_accounts_failures_but_not_an_addresss() {
     assert!(throttle::check(&app.pool, "other@distro.test", "192.0.2.1").await.is_ok());
     assert!(throttle::check(&app.pool, "other@distro.test", "192.0.2.2").await.is_err());
 }
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_timeout_and_at_their_absolute_limit() {
+    let idle = TestApp::spawn_configured(|s| s.session_idle = chrono::Duration::seconds(1)).await;
+    let busy =
+        TestApp::spawn_configured(|s| s.session_absolute = chrono::Duration::seconds(1)).await;
+    for app in [&idle, &busy] {
+        user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    }
+    let resting = idle.browser();
+    resting.login_ok("staff@distro.test", PASSWORD).await;
+    let active = busy.browser();
+    active.login_ok("staff@distro.test", PASSWORD).await;
+
+    // The active one keeps asking, which would keep an idle timeout at bay.
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+        let _ = active.whoami().await;
+    }
+    assert_eq!(resting.whoami().await, None, "idle for over a second");
+    assert_eq!(active.whoami().await, None, "over a second since login");
+}

@@ -35,16 +35,25 @@ fn server_url() -> String {
 impl TestApp {
     /// A server on a brand-new database with the schema and nothing else.
     pub async fn spawn() -> TestApp {
-        let name = format!("backbeat_test_{:016x}", rand::random::<u64>());
-        TestApp::spawn_on(format!("{}/{name}", server_url())).await
+        TestApp::spawn_configured(|_| {}).await
     }
 
     /// A server on an existing database: how a restart looks.
     pub async fn spawn_on(database_url: String) -> TestApp {
+        TestApp::spawn_with(database_url, |_| {}).await
+    }
+
+    /// A server on a new database with settings changed by `configure`.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let name = format!("backbeat_test_{:016x}", rand::random::<u64>());
+        TestApp::spawn_with(format!("{}/{name}", server_url()), configure).await
+    }
+
+    async fn spawn_with(database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
         server::telemetry::init();
         let pool = database::connect(&database_url).await.expect("test database");
         database::migrate(&pool).await.expect("migrations");
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: database_url.clone(),
             addr: "127.0.0.1:0".parse().unwrap(),
             site_root: "target/site".into(),
@@ -52,6 +61,7 @@ impl TestApp {
             session_idle: chrono::Duration::minutes(120),
             session_absolute: chrono::Duration::hours(12),
         };
+        configure(&mut settings);
         let app = Application::build(&settings, pool.clone()).await.expect("app builds");
         let address = format!("http://{}", app.addr());
         let server = tokio::spawn(async move {
