@@ -1,7 +1,7 @@
 //! `backbeat demo`: a realistic catalog and demo logins for an empty database.
 //!
 //! Deterministic (a fixed seed), so every demo shows the same catalog: 3 labels,
-//! 15 artists, 40 releases and about 300 tracks with valid ISRCs and UPCs.
+//! 15 artists, 42 releases and about 320 tracks with valid ISRCs and UPCs.
 
 use crate::cli::{find_artist, find_label};
 use anyhow::{Context, Result};
@@ -180,7 +180,7 @@ struct Counts {
 async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
     let mut rng = StdRng::seed_from_u64(2026);
     let mut counts = Counts::default();
-    for (label_index, spec) in LABELS.iter().enumerate() {
+    for spec in &LABELS {
         let label_id = sqlx::query_scalar!(
             "INSERT INTO labels (name, accounting_currency) VALUES ($1, $2) RETURNING id",
             spec.name,
@@ -200,12 +200,7 @@ async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
         }
         let mut numbers = Numbers { label: spec, next_isrc: 1, next_upc: 1 };
         for (artist_index, &artist_id) in artist_ids.iter().enumerate() {
-            // Two artists per label have two releases, the rest three: 40 in all.
-            let formats: &[Format] = if (artist_index + label_index) % 5 < 2 {
-                &[Format::Album, Format::Single]
-            } else {
-                &[Format::Album, Format::Ep, Format::Single]
-            };
+            let formats = release_formats(artist_index);
             for &format in formats {
                 let peers: Vec<i64> =
                     artist_ids.iter().copied().filter(|&id| id != artist_id).collect();
@@ -217,6 +212,16 @@ async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
         }
     }
     Ok(counts)
+}
+
+/// Each label's lead artist has a long catalog, newcomers a short one: 14 releases a
+/// label, 42 in all, about 320 tracks.
+fn release_formats(artist_index: usize) -> &'static [Format] {
+    match artist_index {
+        0 => &[Format::Album, Format::Album, Format::Ep, Format::Single],
+        1 | 2 => &[Format::Album, Format::Ep, Format::Single],
+        _ => &[Format::Album, Format::Single],
+    }
 }
 
 /// Hands out each label's ISRC designations and UPC item numbers in sequence.

@@ -31,7 +31,15 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() {
+    // People read these: the message and its causes, no backtrace.
+    if let Err(error) = run().await {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
     // A missing .env is normal; a broken one is worth knowing about.
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()

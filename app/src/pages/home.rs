@@ -126,7 +126,11 @@ fn ArtistTable(artists: Vec<ArtistSummary>) -> impl IntoView {
     view! {
         <table class="table">
             <thead>
-                <tr><th>"Artist"</th><th class="num">"Releases"</th><th class="num">"Tracks"</th></tr>
+                <tr>
+                    <th>"Artist"</th>
+                    <th class="num" title="Releases with a track they are credited on">"Appears on"</th>
+                    <th class="num">"Tracks"</th>
+                </tr>
             </thead>
             <tbody>
                 {artists

@@ -135,6 +135,8 @@ fn UserTable(users: Vec<UserRow>, choices: LinkChoices, actions: UserActions) ->
         {action_feedback(actions.update, "Access changed; their sessions have ended.")}
         {action_feedback(actions.disable, "Saved.")}
         {action_feedback(actions.password, "One-time password set; their sessions have ended.")}
+        <section class="card">
+        <h2>"Logins"</h2>
         <table class="table users">
             <thead>
                 <tr>
@@ -152,6 +154,7 @@ fn UserTable(users: Vec<UserRow>, choices: LinkChoices, actions: UserActions) ->
                     .collect_view()}
             </tbody>
         </table>
+        </section>
     }
 }
 
