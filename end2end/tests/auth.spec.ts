@@ -86,6 +86,14 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Log in" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Overview");
   });
+
+  test("a wrong password still shows its error", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(logins.label.email);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("That email and password do not match an account.");
+  });
 });
 
 test("after hydration, navigation happens in the page without reloading", async ({ page }) => {

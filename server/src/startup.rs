@@ -18,6 +18,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -81,7 +82,24 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(session_layer(settings, pool))
+        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
+}
+
+/// A bug must not take the connection down with it, nor show its internals.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = message, "request handler panicked");
+    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error · Backbeat</title>\
+        <link rel=\"stylesheet\" href=\"/pkg/backbeat.css\"></head><body><main class=\"page\">\
+        <section class=\"notice notice-error\"><h1>Something went wrong</h1>\
+        <p>It has been logged. Please try again, or go <a href=\"/\">back home</a>.</p>\
+        </section></main></body></html>";
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::response::Html(page)).into_response()
 }
 
 fn session_layer(settings: &Settings, pool: PgPool) -> SessionManagerLayer<PostgresStore> {

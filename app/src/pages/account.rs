@@ -1,21 +1,27 @@
 use super::components::{WithUser, action_feedback};
 use super::use_auth;
-use crate::auth::SessionUser;
+use crate::auth::{ChangePassword, SessionUser};
 use crate::domain::Password;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Made here, outside `WithUser`: a successful change reloads the user, which redraws
+    // what `WithUser` holds, and the action (with its success message) must outlive that.
+    let change_password = ServerAction::<ChangePassword>::new();
+    use_auth().reload_after(change_password);
     view! {
         <Title text="Account" />
-        <WithUser allow_pending_password=true render=|user: SessionUser| view! { <Account user /> } />
+        <WithUser
+            allow_pending_password=true
+            render=move |user: SessionUser| view! { <Account user change_password /> }
+        />
     }
 }
 
 #[component]
-fn Account(user: SessionUser) -> impl IntoView {
-    let auth = use_auth();
+fn Account(user: SessionUser, change_password: ServerAction<ChangePassword>) -> impl IntoView {
     let pending = user.must_change_password.then(|| {
         view! {
             <p class="notice notice-warning">
@@ -40,7 +46,7 @@ fn Account(user: SessionUser) -> impl IntoView {
                 {format!("At least {} characters. ", Password::MIN_CHARS)}
                 "Changing it logs you out everywhere else."
             </p>
-            <ActionForm action=auth.change_password attr:class="form" attr:aria-label="Change password">
+            <ActionForm action=change_password attr:class="form" attr:aria-label="Change password">
                 <label>
                     "Current password"
                     <input type="password" name="current_password" autocomplete="current-password" required />
@@ -53,7 +59,7 @@ fn Account(user: SessionUser) -> impl IntoView {
                     "New password again"
                     <input type="password" name="confirm_password" autocomplete="new-password" required />
                 </label>
-                {action_feedback(auth.change_password, "Password changed. Your other sessions have ended.")}
+                {action_feedback(change_password, "Password changed. Your other sessions have ended.")}
                 <button type="submit" class="button">"Change password"</button>
             </ActionForm>
         </section>

@@ -8,7 +8,7 @@ mod not_found;
 mod track;
 mod users;
 
-use crate::auth::{ChangePassword, Login, Logout, SessionUser, current_user};
+use crate::auth::{Logout, SessionUser, current_user};
 use crate::domain::Role;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -42,13 +42,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Login state shared by every page: the actions that change it and the user it yields.
+/// Login state shared by every page: who is logged in, and how to say it changed.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub change_password: ServerAction<ChangePassword>,
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    changed: RwSignal<u64>,
+}
+
+impl Auth {
+    /// Reloads `user` whenever `action` succeeds (a login, a password change).
+    pub fn reload_after<S>(self, action: ServerAction<S>)
+    where
+        S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
+        Effect::new(move |_| {
+            if matches!(action.value().get(), Some(Ok(_))) {
+                self.changed.update(|n| *n += 1);
+            }
+        });
+    }
 }
 
 pub fn use_auth() -> Auth {
@@ -58,35 +72,41 @@ pub fn use_auth() -> Auth {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let change_password = ServerAction::<ChangePassword>::new();
-    // Refetched whenever one of the actions above completes.
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get(), change_password.version().get()),
-        |_| current_user(),
-    );
-    provide_context(Auth { login, logout, change_password, user });
-
-    // Pages wait for their data before the first byte (SsrMode::Async) so that a
-    // redirect to login or a 404 can still set the response status.
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Backbeat".to_string() } else { format!("{title} · Backbeat") }
         } />
         <Router>
-            <Header />
-            <main class="page">
-                <Routes fallback=not_found::NotFoundPage>
-                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/tracks/:id") view=track::TrackPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-            <footer class="site-footer">"Backbeat · royalty analytics"</footer>
+            <Shell />
         </Router>
+    }
+}
+
+/// Everything inside the router.
+///
+/// Forms' actions are made in the pages that show them, inside `<Routes>`: that is
+/// where a failed form post's error is read back from the URL when JavaScript is off.
+#[component]
+fn Shell() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let changed = RwSignal::new(0);
+    let user = Resource::new(move || (logout.version().get(), changed.get()), |_| current_user());
+    provide_context(Auth { logout, user, changed });
+
+    // Pages wait for their data before the first byte (SsrMode::Async) so that a
+    // redirect to login or a 404 can still set the response status.
+    view! {
+        <Header />
+        <main class="page">
+            <Routes fallback=not_found::NotFoundPage>
+                <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async />
+                <Route path=path!("/tracks/:id") view=track::TrackPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+        <footer class="site-footer">"Backbeat · royalty analytics"</footer>
     }
 }
 
