@@ -14,7 +14,7 @@ HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --
 PORT ?= 3000
 E2E_PORT ?= 3100
 
-.PHONY: help run test build server site setup-run setup-test lint fmt sqlx-prepare e2e unit clean-db
+.PHONY: help run test build server site setup-run setup-test database lint fmt sqlx-prepare e2e unit
 
 help:
 	@echo "make run            set up, build, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -27,6 +27,10 @@ setup-run:
 
 setup-test:
 	@.ci/setup.sh test
+
+# Find (or start) Postgres before anything long, so a missing one is said at once.
+database:
+	@.ci/database.sh >/dev/null
 
 build: server site
 
@@ -41,7 +45,7 @@ site:
 	cp style/main.css $(SITE)/pkg/backbeat.css
 	cp -R public/. $(SITE)/
 
-run: setup-run build
+run: setup-run database build
 	@base=$$(.ci/database.sh); \
 	export DATABASE_URL=$${DATABASE_URL:-$$base/backbeat}; \
 	target/debug/backbeat demo; \
@@ -50,7 +54,7 @@ run: setup-run build
 	echo; echo "Serving Backbeat on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"; \
 	BACKBEAT_ADDR=127.0.0.1:$(PORT) exec target/debug/backbeat serve
 
-test: setup-test lint build unit e2e
+test: setup-test database lint build unit e2e
 	@echo "make test: all checks passed"
 
 fmt:
@@ -71,5 +75,5 @@ unit:
 	  | while read -r db; do psql -q "$$base/postgres" -c "DROP DATABASE \"$$db\" WITH (FORCE)"; done; \
 	BACKBEAT_TEST_DATABASE_URL=$$base cargo test --workspace
 
-e2e:
+e2e: build
 	@.ci/e2e.sh $(E2E_PORT)

@@ -11,14 +11,28 @@ psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 export DATABASE_URL="$base/$db"
 target/debug/backbeat demo >/dev/null
 
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+if port_open; then
+  echo "e2e: port $port is already in use; stop what holds it, or run with E2E_PORT=another" >&2
+  exit 1
+fi
+
 log=target/e2e-server.log
 BACKBEAT_ADDR=127.0.0.1:$port target/debug/backbeat serve >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  if ! kill -0 $server 2>/dev/null; then
-    echo "e2e: the server exited; its log:" >&2
+healthy() {
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  local status
+  read -r _ status _ <&3 || return 1
+  exec 3>&-
+  [ "$status" = 200 ]
+}
+for attempt in $(seq 1 100); do
+  if healthy 2>/dev/null; then break; fi
+  if ! kill -0 $server 2>/dev/null || [ "$attempt" = 100 ]; then
+    echo "e2e: the server did not come up; its log:" >&2
     cat "$log" >&2
     exit 1
   fi

@@ -39,15 +39,29 @@ apt_install() {
   fi
 }
 
+# Debian package -> a command it provides.
+need=()
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+# A Postgres server's binaries, for a private cluster, unless a server already answers.
+if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+  && ! (PGCONNECT_TIMEOUT=3 psql -w -Atq postgres://postgres@127.0.0.1:5432/postgres -c 'SELECT 1' >/dev/null 2>&1); then
+  need+=(postgresql)
+fi
 if [ "$mode" = test ]; then
-  missing=()
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
-  command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  command -v npm >/dev/null 2>&1 || missing+=(npm)
-  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    apt_install "${missing[@]}"
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  apt_install "${need[@]}"
+fi
+
+if [ "$mode" = test ]; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$node_major" -lt 18 ]; then
+    say "Playwright needs Node.js 18 or newer; this machine has $(node --version). Install a newer nodejs."
+    exit 1
   fi
   # Playwright drives Debian's Chromium: never download a browser of its own.
   if [ ! -d "$root/end2end/node_modules/@playwright/test" ] \

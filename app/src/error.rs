@@ -62,7 +62,13 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // The request reached the server but its fields did not make sense.
+            ServerFnErrorErr::Args(e) => {
+                AppError::Invalid(format!("The request was not understood: {e}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 

@@ -64,7 +64,7 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let policy = SessionPolicy { absolute: settings.session_absolute };
+    let policy = SessionPolicy { idle: settings.session_idle, absolute: settings.session_absolute };
     let context = {
         let pool = pool.clone();
         move || {

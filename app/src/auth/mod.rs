@@ -88,14 +88,22 @@ pub async fn login(
 }
 
 /// `path` if it is a path on this site, else `/`: a login link must not be able to
-/// send people elsewhere (`//evil.example`, `https://...`, `/\evil`).
+/// send people elsewhere (`//evil.example`, `https://...`, `/\\evil`, or `/<tab>/evil`,
+/// which browsers read as `//evil`), nor put control characters into a header.
 pub fn local_path(path: Option<&str>) -> &str {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !matches!(p.as_bytes().get(1), Some(b'/' | b'\\'))
+                && p.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            p
+        }
         _ => "/",
     }
 }
 
+/// Ends the session (its row is deleted) and goes to the login page.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     ssr::logout().await?;
@@ -121,7 +129,17 @@ mod tests {
     fn login_only_redirects_within_the_site() {
         assert_eq!(local_path(Some("/tracks/7")), "/tracks/7");
         assert_eq!(local_path(Some("/users?x=1")), "/users?x=1");
-        for outside in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", ""] {
+        let outside = [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "/ x",
+            "evil",
+            "",
+        ];
+        for outside in outside {
             assert_eq!(local_path(Some(outside)), "/", "{outside}");
         }
         assert_eq!(local_path(None), "/");

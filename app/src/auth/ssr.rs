@@ -21,21 +21,34 @@ struct SessionAuth {
     epoch: i32,
     /// Unix seconds; sessions end `SessionPolicy::absolute` after login whatever the activity.
     login_at: i64,
+    /// Unix seconds of the last time the session was saved, which pushes its idle expiry
+    /// back. Saving on every request would write to the database on every page view.
+    touched_at: i64,
 }
 
 const AUTH_KEY: &str = "auth";
 
-/// How long a session may live however active it is. The idle timeout is the session
-/// store's expiry, set by the server; this is the other half, provided as context.
+/// How long sessions live, provided as context by the server. The session store
+/// enforces `idle` (its expiry); the guard enforces `absolute` and keeps an active
+/// session's idle expiry moving.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
+    pub idle: chrono::Duration,
     pub absolute: chrono::Duration,
 }
 
-impl Default for SessionPolicy {
-    fn default() -> Self {
-        SessionPolicy { absolute: chrono::Duration::hours(12) }
+impl SessionPolicy {
+    /// Resave an active session this often: a quarter of the idle time, at most a minute.
+    fn touch_every(&self) -> i64 {
+        (self.idle.num_seconds() / 4).clamp(0, 60)
     }
+}
+
+fn policy() -> Result<SessionPolicy, AppError> {
+    use_context::<SessionPolicy>().ok_or_else(|| {
+        tracing::error!("no session policy in the request context");
+        AppError::Internal
+    })
 }
 
 async fn session() -> Result<Session, AppError> {
@@ -108,14 +121,21 @@ async fn load_user(pool: &PgPool, user_id: i64) -> Result<Option<UserRecord>, Ap
 /// bumped, or which is older than the absolute lifetime is ended here.
 pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
     let session = session().await?;
-    let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await.map_err(session_error)? else {
+    let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await.map_err(session_error)? else {
         return Ok(None);
     };
-    let policy = use_context::<SessionPolicy>().unwrap_or_default();
-    let expired = Utc::now().timestamp() - auth.login_at > policy.absolute.num_seconds();
+    let policy = policy()?;
+    let now = Utc::now().timestamp();
+    let expired = now - auth.login_at > policy.absolute.num_seconds();
     let record = load_user(&pool()?, auth.user_id).await?;
     match record {
-        Some(r) if !r.disabled && r.epoch == auth.epoch && !expired => Ok(Some(r.user)),
+        Some(r) if !r.disabled && r.epoch == auth.epoch && !expired => {
+            if now - auth.touched_at >= policy.touch_every() {
+                auth.touched_at = now;
+                session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
+            }
+            Ok(Some(r.user))
+        }
         _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -145,15 +165,20 @@ pub async fn login(email_input: &str, password_input: &str) -> Result<SessionUse
     let ip = client_ip();
     // Throttle on what was typed, even when it is not a valid address.
     let email_key = email_input.trim().to_lowercase();
-    throttle::check(&pool, &email_key, &ip).await?;
-
     let found = match Email::parse(email_input) {
         Ok(email) => find_credentials(&pool, &email).await?,
         Err(_) => None,
     };
+
+    // Check, verify and record under the throttle's locks, so that parallel attempts
+    // cannot all pass the check before any of them is counted.
+    let mut tx = pool.begin().await?;
+    throttle::lock(&mut tx, &email_key, &ip).await?;
+    throttle::check(&mut *tx, &email_key, &ip).await?;
     let stored_hash = found.as_ref().map(|(_, hash)| hash.clone());
     let verified = password::verify_off_thread(password_input.to_string(), stored_hash).await;
-    throttle::record(&pool, &email_key, &ip, verified).await?;
+    throttle::record(&mut *tx, &email_key, &ip, verified).await?;
+    tx.commit().await?;
 
     let user_id = match found {
         Some((id, _)) if verified => id,
@@ -180,10 +205,12 @@ async fn start_session(pool: &PgPool, record: &UserRecord) -> Result<(), AppErro
     let session = session().await?;
     // A new id at login, so an id planted before login (session fixation) is worthless.
     session.cycle_id().await.map_err(session_error)?;
+    let now = Utc::now().timestamp();
     let auth = SessionAuth {
         user_id: record.user.id,
         epoch: record.epoch,
-        login_at: Utc::now().timestamp(),
+        login_at: now,
+        touched_at: now,
     };
     session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
     sqlx::query!("UPDATE users SET last_login_at = now() WHERE id = $1", record.user.id)

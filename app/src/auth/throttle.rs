@@ -7,12 +7,27 @@
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, Postgres, Transaction};
 
 pub const MAX_FAILURES: i32 = 5;
 pub const WINDOW_MINUTES: i32 = 15;
 
-pub async fn check(pool: &PgPool, email: &str, ip: &str) -> Result<(), AppError> {
+/// Serializes login attempts for one email and for one address until `tx` ends. Always
+/// the email first, then the address, so two attempts never wait on each other in a cycle.
+pub async fn lock(
+    tx: &mut Transaction<'_, Postgres>,
+    email: &str,
+    ip: &str,
+) -> Result<(), AppError> {
+    for key in [format!("login email {email}"), format!("login address {ip}")] {
+        sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn check(db: impl PgExecutor<'_>, email: &str, ip: &str) -> Result<(), AppError> {
     let row = sqlx::query!(
         r#"
         SELECT
@@ -31,7 +46,7 @@ pub async fn check(pool: &PgPool, email: &str, ip: &str) -> Result<(), AppError>
         WINDOW_MINUTES,
         MAX_FAILURES,
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     match row.account_locked_since.max(row.address_locked_since) {
         None => Ok(()),
@@ -48,14 +63,19 @@ fn locked_message(locked_since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     )
 }
 
-pub async fn record(pool: &PgPool, email: &str, ip: &str, succeeded: bool) -> Result<(), AppError> {
+pub async fn record(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    ip: &str,
+    succeeded: bool,
+) -> Result<(), AppError> {
     sqlx::query!(
         "INSERT INTO login_attempts (email, ip, succeeded) VALUES ($1, $2, $3)",
         email,
         ip,
         succeeded
     )
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -63,7 +63,7 @@ pub async fn tracks(
     let rows = sqlx::query!(
         r#"
         SELECT t.id, t.release_id, t.isrc, t.title, t.track_number, t.duration_seconds,
-               string_agg(a.name, ', ' ORDER BY ta.role DESC, a.name)
+               string_agg(a.name, ', ' ORDER BY a.name)
                  FILTER (WHERE ta.role = 'main') AS main_artists,
                string_agg(a.name, ', ' ORDER BY a.name)
                  FILTER (WHERE ta.role = 'featured') AS featured_artists

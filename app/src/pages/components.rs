@@ -22,12 +22,12 @@ where
     V: IntoView + 'static,
 {
     let auth = use_auth();
-    let path = use_location().pathname;
+    let location = use_location();
     view! {
         <Suspense fallback=Loading>
             {move || {
                 let render = render.clone();
-                let next = path.get_untracked();
+                let next = location.pathname.get_untracked() + &location.search.get_untracked();
                 Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) if user.must_change_password && !allow_pending_password => {
@@ -48,10 +48,23 @@ where
 
 /// `/login`, remembering where the visitor was going unless that was home.
 fn login_path(next: &str) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     if next.is_empty() || next == "/" || next.starts_with("/login") {
         "/login".to_string()
     } else {
-        format!("/login?next={next}")
+        format!("/login?next={}", utf8_percent_encode(next, NON_ALPHANUMERIC))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn login_path_keeps_the_whole_destination() {
+        assert_eq!(super::login_path("/"), "/login");
+        assert_eq!(
+            super::login_path("/tracks/7?a=1&b=2"),
+            "/login?next=%2Ftracks%2F7%3Fa%3D1%26b%3D2"
+        );
     }
 }
 

@@ -52,10 +52,18 @@ pub async fn insert(db: impl sqlx::PgExecutor<'_>, new: &NewUser) -> Result<i64,
 fn explain_write_error(e: sqlx::Error, email: &Email) -> AppError {
     if is_unique_violation(&e, "users_email_key") {
         AppError::invalid(format!("There is already a login for {email}."))
-    } else if matches!(&e, sqlx::Error::Database(db) if db.is_foreign_key_violation()) {
-        AppError::invalid("That artist or label does not exist.")
     } else {
-        e.into()
+        explain_missing_link(e)
+    }
+}
+
+/// The artist or label id given does not exist (a foreign key refused it).
+fn explain_missing_link(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            AppError::invalid("That artist or label does not exist.")
+        }
+        _ => e.into(),
     }
 }
 
@@ -139,12 +147,7 @@ pub async fn update_access(
     )
     .execute(pool)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            AppError::invalid("That artist or label does not exist.")
-        }
-        _ => e.into(),
-    })?;
+    .map_err(explain_missing_link)?;
     one_row(result)
 }
 

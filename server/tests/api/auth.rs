@@ -1,6 +1,6 @@
 //! Logging in and out, sessions, throttling.
 
-use crate::helpers::{Catalog, PASSWORD, TestApp, error_of, user};
+use crate::helpers::{Catalog, PASSWORD, TestApp, UNKNOWN_EMAILS, error_of, user};
 use app::{
     auth::{password::DUMMY_VERIFICATIONS, throttle},
     domain::Role,
@@ -43,6 +43,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         error_of(browser.login("staff@distro.test", "not it at all").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    let _alone = UNKNOWN_EMAILS.lock().await;
     let dummy_before = DUMMY_VERIFICATIONS.load(Ordering::SeqCst);
     let (status, unknown_email) =
         error_of(browser.login("nobody@distro.test", "not it at all").await).await;
@@ -123,6 +124,7 @@ async fn the_throttle_counts_failures_per_address_across_accounts() {
     let app = TestApp::spawn().await;
     user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
     let browser = app.browser();
+    let _alone = UNKNOWN_EMAILS.lock().await;
     for n in 0..5 {
         let email = format!("guess{n}@distro.test");
         browser.login(&email, "wrong password!").await;
@@ -153,23 +155,48 @@ async fn a_success_clears_an_accounts_failures_but_not_an_addresss() {
 }
 
 #[tokio::test]
-async fn sessions_end_after_the_idle_timeout_and_at_their_absolute_limit() {
-    let idle = TestApp::spawn_configured(|s| s.session_idle = chrono::Duration::seconds(1)).await;
-    let busy =
-        TestApp::spawn_configured(|s| s.session_absolute = chrono::Duration::seconds(1)).await;
-    for app in [&idle, &busy] {
+async fn activity_keeps_a_session_alive_until_its_absolute_limit() {
+    let idle = chrono::Duration::seconds(2);
+    let app = TestApp::spawn_configured(|s| s.session_idle = idle).await;
+    let capped = TestApp::spawn_configured(|s| {
+        s.session_idle = idle;
+        s.session_absolute = chrono::Duration::seconds(3);
+    })
+    .await;
+    for app in [&app, &capped] {
         user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
     }
-    let resting = idle.browser();
-    resting.login_ok("staff@distro.test", PASSWORD).await;
-    let active = busy.browser();
+    let (active, resting, busy) = (app.browser(), app.browser(), capped.browser());
     active.login_ok("staff@distro.test", PASSWORD).await;
+    resting.login_ok("staff@distro.test", PASSWORD).await;
+    busy.login_ok("staff@distro.test", PASSWORD).await;
 
-    // The active one keeps asking, which would keep an idle timeout at bay.
-    for _ in 0..5 {
-        tokio::time::sleep(std::time::Duration::from_millis(450)).await;
-        let _ = active.whoami().await;
+    // Twice the idle time, with a request every 0.7 s from the active ones.
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_eq!(active.whoami().await.as_deref(), Some("staff@distro.test"));
+        let _ = busy.whoami().await;
     }
-    assert_eq!(resting.whoami().await, None, "idle for over a second");
-    assert_eq!(active.whoami().await, None, "over a second since login");
+    assert_eq!(resting.whoami().await, None, "idle for over 2 s");
+    assert_eq!(busy.whoami().await, None, "over 3 s since login, however active");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(active.whoami().await, None, "idle for over 2 s at last");
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_throttle() {
+    let app = TestApp::spawn().await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let browsers: Vec<_> = (0..10).map(|_| app.browser()).collect();
+    let attempts = browsers.iter().map(|b| b.login("staff@distro.test", "guess guess guess"));
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
+    let throttled = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(throttled, 5, "{statuses:?}");
+    let counted: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE NOT succeeded")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(counted, 5, "only five guesses were ever checked against the password");
 }

@@ -171,6 +171,10 @@ pub async fn error_of(response: Response) -> (StatusCode, Value) {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Held by tests that log in with unknown emails, so that the one test that counts
+/// dummy-hash verifications sees only its own.
+pub static UNKNOWN_EMAILS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A small catalog: two labels, three artists, a release and tracks for each.
 pub struct Catalog {
     pub label_a: i64,
