@@ -3,17 +3,27 @@
 //! Each type can only be built by parsing, so a value of the type is valid by
 //! construction: code that receives an `Isrc` never checks it again.
 
+mod currency;
 mod email;
 mod isrc;
+mod month;
 mod password;
+mod platform;
 mod role;
+mod territory;
 mod upc;
+mod usage;
 
+pub use currency::Currency;
 pub use email::Email;
 pub use isrc::Isrc;
+pub use month::Month;
 pub use password::Password;
+pub use platform::Platform;
 pub use role::Role;
+pub use territory::Territory;
 pub use upc::Upc;
+pub use usage::UsageType;
 
 /// Why a value could not be parsed; the message is written for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
