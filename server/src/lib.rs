@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod ingest;
 pub mod startup;
 pub mod telemetry;
