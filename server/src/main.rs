@@ -23,6 +23,11 @@ enum Command {
         #[arg(long)]
         logins: bool,
     },
+    /// Load report files (or every file in the given folders) into the database.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
     /// Manage logins.
     User {
         #[command(subcommand)]
@@ -66,6 +71,7 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Demo { logins: false } => demo::run(&pool).await,
+        Command::Ingest { paths } => server::ingest::command::run(&pool, &paths).await,
         Command::User { command } => cli::run_user_command(&pool, command).await,
     }
 }

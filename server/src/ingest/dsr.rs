@@ -27,10 +27,11 @@ pub fn recognises(first_line: &str) -> bool {
     first_line.trim_start_matches('\u{feff}').starts_with("HEAD\t")
 }
 
-/// Parses the file that `open` opens (twice), passing each fact to `emit`.
+/// Parses the file that `open` opens (twice), passing each fact to `emit` with what
+/// the file says about itself (known before the first fact).
 pub fn parse<R: BufRead>(
     open: impl Fn() -> io::Result<R>,
-    mut emit: impl FnMut(Fact),
+    mut emit: impl FnMut(&ReportMeta, Fact),
 ) -> Result<ReportMeta, ErrorLog> {
     let mut plan = Plan::default();
     let mut errors = ErrorLog::default();
@@ -44,11 +45,11 @@ pub fn parse<R: BufRead>(
         if let Event::Sale(sale) = event
             && let Some(fact) = allocation.share(&plan, sale, &meta)
         {
-            emit(fact);
+            emit(&meta, fact);
         }
     });
     for fact in allocation.remainders(&plan, &meta) {
-        emit(fact);
+        emit(&meta, fact);
     }
     if errors.is_empty() { Ok(meta) } else { Err(errors) }
 }
@@ -718,7 +719,7 @@ mod tests {
 
     fn run(text: &str) -> Result<(ReportMeta, Vec<Fact>), ErrorLog> {
         let mut facts = Vec::new();
-        let meta = parse(|| Ok(Cursor::new(text.as_bytes().to_vec())), |f| facts.push(f))?;
+        let meta = parse(|| Ok(Cursor::new(text.as_bytes().to_vec())), |_, f| facts.push(f))?;
         facts.sort_by_key(|f| f.line);
         Ok((meta, facts))
     }

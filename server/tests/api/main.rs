@@ -5,3 +5,4 @@ mod accounts;
 mod auth;
 mod authorization;
 mod helpers;
+mod ingest;

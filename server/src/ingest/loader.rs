@@ -1,0 +1,435 @@
+//! Loading a report file into Postgres: exactly once (by checksum), all or nothing
+//! (one transaction, facts streamed in with COPY), or quarantined with its errors.
+
+use super::{ErrorLog, Fact, LineError, ReportMeta, dsr, source::ReportSource, source::checksum};
+use anyhow::{Context, Result};
+use app::domain::{Month, Platform};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+use tokio::sync::mpsc;
+
+/// How a file came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    CommandLine,
+    Upload,
+    DropFolder,
+}
+
+impl Source {
+    fn code(self) -> &'static str {
+        match self {
+            Source::CommandLine => "command_line",
+            Source::Upload => "upload",
+            Source::DropFolder => "drop_folder",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Loaded {
+        file_id: i64,
+        facts: u64,
+        matched: u64,
+        warnings: Vec<String>,
+    },
+    /// The same bytes were loaded before (as this file).
+    AlreadyLoaded {
+        file_id: i64,
+    },
+    Quarantined {
+        file_id: i64,
+        errors: u64,
+        first: Option<LineError>,
+    },
+}
+
+/// What a parser sends the database side: a month to make room for, or COPY rows.
+enum Chunk {
+    Month(Month),
+    Rows(Vec<u8>),
+}
+
+/// Loads `path`. Errors are the loader's own trouble (no database, say); problems
+/// with the file are an `Outcome::Quarantined`.
+pub async fn load_file(pool: &PgPool, path: &Path, source: Source) -> Result<Outcome> {
+    let (sha256, size) = checksum(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(file_id) = seen(pool, &sha256).await? {
+        return Ok(Outcome::AlreadyLoaded { file_id });
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = FileRow { sha256, name, size, source };
+    let report = match ReportSource::open(path) {
+        Ok(report) => report,
+        Err(e) => return quarantine(pool, &file, None, unreadable(e)).await,
+    };
+    let matcher = Matcher::load(pool).await?;
+
+    let mut tx = pool.begin().await?;
+    let file_id = match insert_loaded(&mut tx, &file).await? {
+        Some(id) => id,
+        // Another process loaded the same bytes while this one was starting.
+        None => {
+            return Ok(Outcome::AlreadyLoaded {
+                file_id: seen(pool, &file.sha256).await?.unwrap_or(0),
+            });
+        }
+    };
+    let (sender, receiver) = mpsc::channel::<Chunk>(8);
+    let parsing =
+        tokio::task::spawn_blocking(move || parse_to_copy(report, file_id, &matcher, sender));
+    copy_chunks(&mut tx, receiver).await?;
+    let parsed = parsing.await.context("the parser stopped")?;
+    match parsed {
+        Ok((meta, totals)) => {
+            finish_loaded(&mut tx, file_id, &meta, &totals).await?;
+            tx.commit().await?;
+            Ok(Outcome::Loaded {
+                file_id,
+                facts: totals.facts,
+                matched: totals.matched,
+                warnings: meta.warnings,
+            })
+        }
+        Err(errors) => {
+            tx.rollback().await?;
+            quarantine(pool, &file, None, errors).await
+        }
+    }
+}
+
+struct FileRow {
+    sha256: String,
+    name: String,
+    size: u64,
+    source: Source,
+}
+
+async fn seen(pool: &PgPool, sha256: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM report_files WHERE sha256 = $1 AND status <> 'quarantined'",
+        sha256
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The file's row, claimed first so its id can go on every fact; `None` if the same
+/// bytes were claimed by another loader meanwhile.
+async fn insert_loaded(tx: &mut PgConnection, file: &FileRow) -> Result<Option<i64>> {
+    let inserted = sqlx::query_scalar!(
+        r#"
+        INSERT INTO report_files (sha256, file_name, size_bytes, source, status)
+        VALUES ($1, $2, $3, $4, 'loaded')
+        ON CONFLICT (sha256) WHERE status <> 'quarantined' DO NOTHING
+        RETURNING id
+        "#,
+        file.sha256,
+        file.name,
+        file.size as i64,
+        file.source.code()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(inserted)
+}
+
+/// Track ids by ISRC and by each platform's own id, read once per file.
+struct Matcher {
+    by_isrc: HashMap<String, i64>,
+    by_platform_id: HashMap<(String, String), i64>,
+}
+
+impl Matcher {
+    async fn load(pool: &PgPool) -> Result<Self> {
+        let by_isrc = sqlx::query!("SELECT id, isrc FROM tracks")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| (r.isrc, r.id))
+            .collect();
+        let by_platform_id =
+            sqlx::query!("SELECT platform, platform_track_id, track_id FROM track_platform_ids")
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|r| ((r.platform, r.platform_track_id), r.track_id))
+                .collect();
+        Ok(Matcher { by_isrc, by_platform_id })
+    }
+
+    fn track(&self, platform: Platform, fact: &Fact) -> Option<i64> {
+        fact.isrc.as_ref().and_then(|isrc| self.by_isrc.get(isrc.as_str()).copied()).or_else(|| {
+            let id = fact.platform_track_id.as_ref()?;
+            self.by_platform_id.get(&(platform.code().to_string(), id.clone())).copied()
+        })
+    }
+}
+
+#[derive(Default)]
+struct Totals {
+    facts: u64,
+    matched: u64,
+    units: i64,
+    gross: BTreeMap<&'static str, Decimal>,
+}
+
+/// Runs on a blocking thread: parses the file and encodes facts as COPY text rows,
+/// sent on in chunks of about a megabyte so memory stays flat whatever the file size.
+fn parse_to_copy(
+    report: ReportSource,
+    file_id: i64,
+    matcher: &Matcher,
+    sender: mpsc::Sender<Chunk>,
+) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
+    let first_line = report.first_line().map_err(unreadable)?;
+    if !dsr::recognises(&first_line) {
+        let mut log = ErrorLog::default();
+        log.push(LineError::new(
+            1,
+            "-",
+            &first_line,
+            "not a report format Backbeat reads (see docs/formats.md)",
+        ));
+        return Err(log);
+    }
+    let mut totals = Totals::default();
+    let mut months = HashSet::new();
+    let mut buffer = Vec::with_capacity(1 << 20);
+    let meta = dsr::parse(
+        || report.reader(),
+        |meta, fact| {
+            let month = fact.accounting_month();
+            if months.insert(month) {
+                flush(&sender, &mut buffer);
+                let _ = sender.blocking_send(Chunk::Month(month));
+            }
+            let track = matcher.track(meta.platform, &fact);
+            totals.add(&fact, track.is_some());
+            encode(&mut buffer, file_id, meta.platform, track, &fact);
+            if buffer.len() >= 1 << 20 {
+                flush(&sender, &mut buffer);
+            }
+        },
+    )?;
+    flush(&sender, &mut buffer);
+    Ok((meta, totals))
+}
+
+fn flush(sender: &mpsc::Sender<Chunk>, buffer: &mut Vec<u8>) {
+    if !buffer.is_empty() {
+        // A closed channel means the database side failed; it reports that itself.
+        let _ = sender
+            .blocking_send(Chunk::Rows(std::mem::replace(buffer, Vec::with_capacity(1 << 20))));
+    }
+}
+
+impl Totals {
+    fn add(&mut self, fact: &Fact, matched: bool) {
+        self.facts += 1;
+        self.matched += u64::from(matched);
+        self.units += fact.units;
+        *self.gross.entry(fact.currency.code()).or_default() += fact.gross;
+    }
+}
+
+fn unreadable(e: std::io::Error) -> ErrorLog {
+    let mut log = ErrorLog::default();
+    log.push(LineError::new(0, "-", "", format!("the file could not be read: {e}")));
+    log
+}
+
+const COPY_FACTS: &str = "COPY stream_facts (report_file_id, line_number, accounting_month, \
+    period_start, period_end, platform, territory, usage_type, isrc, upc, platform_track_id, \
+    track_id, title, artist, units, gross, currency, collector) FROM STDIN";
+
+/// One fact as a line of COPY's text format.
+fn encode(out: &mut Vec<u8>, file_id: i64, platform: Platform, track: Option<i64>, fact: &Fact) {
+    let mut line = String::with_capacity(256);
+    let _ = write!(
+        line,
+        "{file_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
+        fact.line,
+        fact.accounting_month().first_day(),
+        fact.period_start,
+        fact.period_end,
+        platform.code(),
+        fact.territory,
+        fact.usage.code()
+    );
+    optional(&mut line, fact.isrc.as_ref().map(|i| i.as_str()));
+    optional(&mut line, fact.upc.as_ref().map(|u| u.gtin13()));
+    optional(&mut line, fact.platform_track_id.as_deref());
+    optional(&mut line, track.map(|t| t.to_string()).as_deref());
+    escaped(&mut line, &fact.title);
+    line.push('\t');
+    escaped(&mut line, &fact.artist);
+    let _ = write!(line, "\t{}\t{}\t{}\t", fact.units, fact.gross, fact.currency.code());
+    match &fact.collector {
+        Some(c) => escaped(&mut line, c),
+        None => line.push_str("\\N"),
+    }
+    line.push('\n');
+    out.extend_from_slice(line.as_bytes());
+}
+
+fn optional(line: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => escaped(line, v),
+        None => line.push_str("\\N"),
+    }
+    line.push('\t');
+}
+
+/// COPY text format: backslash, tab and line ends are escaped.
+fn escaped(line: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => line.push_str("\\\\"),
+            '\t' => line.push_str("\\t"),
+            '\n' => line.push_str("\\n"),
+            '\r' => line.push_str("\\r"),
+            c => line.push(c),
+        }
+    }
+}
+
+/// Streams the parser's chunks into COPY, ending one COPY and making the partition
+/// whenever a new month starts.
+async fn copy_chunks(tx: &mut PgConnection, mut receiver: mpsc::Receiver<Chunk>) -> Result<()> {
+    let mut pending = receiver.recv().await;
+    while let Some(chunk) = pending {
+        match chunk {
+            Chunk::Month(month) => {
+                ensure_partition(tx, month).await?;
+                pending = receiver.recv().await;
+            }
+            Chunk::Rows(first) => {
+                let mut copy = tx.copy_in_raw(COPY_FACTS).await?;
+                copy.send(first).await?;
+                pending = loop {
+                    match receiver.recv().await {
+                        Some(Chunk::Rows(rows)) => {
+                            copy.send(rows).await?;
+                        }
+                        other => break other,
+                    }
+                };
+                copy.finish().await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Facts are partitioned by accounting month; the first file of a month makes its
+/// partition. Creating one locks the parent table until commit, so check first.
+async fn ensure_partition(tx: &mut PgConnection, month: Month) -> Result<()> {
+    let name = format!("stream_facts_y{}m{:02}", month.year(), month.month());
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        let ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF stream_facts FOR VALUES FROM ('{}') TO ('{}')",
+            month.first_day(),
+            month.next().first_day()
+        );
+        sqlx::query(&ddl).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn finish_loaded(
+    tx: &mut PgConnection,
+    file_id: i64,
+    meta: &ReportMeta,
+    totals: &Totals,
+) -> Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE report_files
+        SET format = $2, platform = $3, sender = $4, period_start = $5, period_end = $6,
+            accounting_month = $7, fact_count = $8, units_total = $9, warnings = $10,
+            loaded_at = now()
+        WHERE id = $1
+        "#,
+        file_id,
+        meta.format,
+        meta.platform.code(),
+        meta.sender,
+        meta.period_start as _,
+        meta.period_end as _,
+        Month::of_period_end(meta.period_end).first_day() as _,
+        totals.facts as i64,
+        totals.units,
+        &meta.warnings
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (currency, gross) in &totals.gross {
+        sqlx::query!(
+            "INSERT INTO report_file_totals (report_file_id, currency, gross) VALUES ($1, $2, $3)",
+            file_id,
+            currency,
+            gross
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records a refused file and its first errors, in one transaction of its own.
+async fn quarantine(
+    pool: &PgPool,
+    file: &FileRow,
+    meta: Option<&ReportMeta>,
+    errors: ErrorLog,
+) -> Result<Outcome> {
+    let mut tx = pool.begin().await?;
+    let file_id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO report_files (sha256, file_name, size_bytes, source, status, format, platform, sender, error_count)
+        VALUES ($1, $2, $3, $4, 'quarantined', $5, $6, $7, $8)
+        RETURNING id
+        "#,
+        file.sha256,
+        file.name,
+        file.size as i64,
+        file.source.code(),
+        meta.map(|m| m.format),
+        meta.map(|m| m.platform.code()),
+        meta.map(|m| m.sender.clone()),
+        errors.total() as i64
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let kept = errors.kept();
+    let ordinals: Vec<i32> = (1..=kept.len() as i32).collect();
+    let lines: Vec<i64> = kept.iter().map(|e| e.line as i64).collect();
+    let columns: Vec<String> = kept.iter().map(|e| e.column.clone()).collect();
+    let values: Vec<String> = kept.iter().map(|e| e.value.replace('\0', "")).collect();
+    let reasons: Vec<String> = kept.iter().map(|e| e.reason.clone()).collect();
+    sqlx::query!(
+        r#"
+        INSERT INTO report_file_errors (report_file_id, ordinal, line, column_name, value, reason)
+        SELECT $1, * FROM UNNEST($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+        "#,
+        file_id,
+        &ordinals,
+        &lines,
+        &columns,
+        &values,
+        &reasons
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Quarantined { file_id, errors: errors.total(), first: kept.first().cloned() })
+}

@@ -1,0 +1,192 @@
+//! Loading report files: exactly once, all or nothing, refused files quarantined.
+
+use crate::helpers::TestApp;
+use rust_decimal::Decimal;
+use server::ingest::loader::{Outcome, Source, load_file};
+use sqlx::PgPool;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const SAMPLE: &str = "tests/data/dsr/spotify_2026-03.tsv";
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)
+}
+
+fn write_temp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+async fn fact_totals(pool: &PgPool) -> Vec<(String, i64, Decimal)> {
+    sqlx::query_as(
+        "SELECT currency::text, count(*), sum(gross) FROM stream_facts GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn load(pool: &PgPool, path: &Path) -> Outcome {
+    load_file(pool, path, Source::CommandLine).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_dsr_sample_loads_to_its_known_totals_with_lineage() {
+    let app = TestApp::spawn().await;
+    let Outcome::Loaded { file_id, facts, matched, warnings } = load(&app.pool, &sample()).await
+    else {
+        panic!("the sample should load");
+    };
+    assert_eq!((facts, matched), (5, 0), "an empty catalog matches nothing; nothing is dropped");
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(
+        fact_totals(&app.pool).await,
+        [("GBP".into(), 3, Decimal::new(100, 2)), ("USD".into(), 2, Decimal::new(1200, 2))]
+    );
+    let stated: Vec<(String, Decimal)> = sqlx::query_as(
+        "SELECT currency::text, gross FROM report_file_totals WHERE report_file_id = $1 ORDER BY 1",
+    )
+    .bind(file_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stated,
+        [("GBP".into(), Decimal::new(100, 2)), ("USD".into(), Decimal::new(1200, 2))]
+    );
+    let lines: Vec<i64> = sqlx::query_scalar(
+        "SELECT line_number FROM stream_facts WHERE report_file_id = $1 ORDER BY 1",
+    )
+    .bind(file_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lines, [8, 9, 10, 12, 14]);
+    let (status, month): (String, chrono::NaiveDate) =
+        sqlx::query_as("SELECT status, accounting_month FROM report_files WHERE id = $1")
+            .bind(file_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), month.to_string().as_str()), ("loaded", "2026-03-01"));
+}
+
+#[tokio::test]
+async fn lines_are_matched_by_isrc_and_by_platform_id() {
+    let app = TestApp::spawn().await;
+    let catalog = crate::helpers::Catalog::create(&app.pool).await;
+    sqlx::query("UPDATE tracks SET isrc = 'USNLR1900001' WHERE id = $1")
+        .bind(catalog.track_a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO track_platform_ids VALUES ('spotify', '1OmcAT5Y8eg5bUPv9qJT4R', $1)")
+        .bind(catalog.track_b)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let Outcome::Loaded { matched, .. } = load(&app.pool, &sample()).await else { panic!() };
+    assert_eq!(matched, 3, "two lines by ISRC, one by Spotify's id");
+    let unmatched: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM stream_facts WHERE track_id IS NULL")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(unmatched, 2, "unmatched lines are kept for suspense");
+}
+
+#[tokio::test]
+async fn the_same_file_twice_is_loaded_once() {
+    let app = TestApp::spawn().await;
+    let Outcome::Loaded { file_id, .. } = load(&app.pool, &sample()).await else { panic!() };
+    // Same bytes under another name.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = write_temp(&dir, "renamed.tsv", &std::fs::read(sample()).unwrap());
+    match load(&app.pool, &copy).await {
+        Outcome::AlreadyLoaded { file_id: again } => assert_eq!(again, file_id),
+        other => panic!("expected already loaded, got {other:?}"),
+    }
+    assert_eq!(fact_totals(&app.pool).await.iter().map(|t| t.1).sum::<i64>(), 5);
+}
+
+#[tokio::test]
+async fn a_refused_file_is_quarantined_with_its_errors_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let bad = write_temp(&dir, "bad.tsv", text.replace("FOOT\t14\t14", "FOOT\t99\t99").as_bytes());
+    for attempt in 0..2 {
+        let Outcome::Quarantined { file_id, errors, first } = load(&app.pool, &bad).await else {
+            panic!("attempt {attempt}: should be quarantined again, not blocked by its checksum");
+        };
+        assert_eq!(errors, 1);
+        let first = first.unwrap();
+        assert_eq!(
+            (first.line, first.column.as_str(), first.value.as_str()),
+            (15, "NumberOfLinesInFile", "99")
+        );
+        let stored: (i64, String, String) = sqlx::query_as(
+            "SELECT line, column_name, value FROM report_file_errors WHERE report_file_id = $1",
+        )
+        .bind(file_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(stored, (15, "NumberOfLinesInFile".into(), "99".into()));
+    }
+    assert!(fact_totals(&app.pool).await.is_empty(), "not one row of a refused file");
+    // Fixed, it loads.
+    assert!(matches!(load(&app.pool, &sample()).await, Outcome::Loaded { .. }));
+}
+
+#[tokio::test]
+async fn files_that_are_not_reports_are_quarantined_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let cases = [
+        ("empty.tsv", Vec::new(), "not a report format"),
+        ("garbage.bin", garbage, "not a report format"),
+        ("empty.zip", empty_zip(), "no report file"),
+    ];
+    for (name, bytes, reason) in cases {
+        let path = write_temp(&dir, name, &bytes);
+        match load(&app.pool, &path).await {
+            Outcome::Quarantined { first, .. } => {
+                let first = first.unwrap();
+                assert!(first.reason.contains(reason), "{name}: {first}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(fact_totals(&app.pool).await.is_empty());
+}
+
+#[tokio::test]
+async fn gzip_and_zip_deliveries_load_like_the_plain_file() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read(sample()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let gz_path = write_temp(&dir, "report.tsv.gz", &gz.finish().unwrap());
+    assert!(matches!(load(&app.pool, &gz_path).await, Outcome::Loaded { facts: 5, .. }));
+
+    // A different delivery of the same month: the zip holds the file with one change,
+    // so its checksum differs.
+    let changed = String::from_utf8(text).unwrap().replace("SPOT-2026-03-001", "SPOT-2026-03-002");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("__MACOSX/._report.tsv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("report.tsv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(changed.as_bytes()).unwrap();
+    let zip_path = write_temp(&dir, "report.zip", &zip.finish().unwrap().into_inner());
+    assert!(matches!(load(&app.pool, &zip_path).await, Outcome::Loaded { facts: 5, .. }));
+}
+
+fn empty_zip() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.add_directory("reports/", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
