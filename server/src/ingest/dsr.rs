@@ -35,13 +35,13 @@ pub fn parse<R: BufRead>(
 ) -> Result<ReportMeta, ErrorLog> {
     let mut plan = Plan::default();
     let mut errors = ErrorLog::default();
-    walk(open().map_err(|e| unreadable(0, e))?, &mut errors, |event| plan.take(event));
+    walk(open().map_err(ErrorLog::unreadable)?, &mut errors, |event| plan.take(event));
     plan.errors.absorb(errors);
     let meta = plan.finish()?;
 
     let mut errors = ErrorLog::default();
     let mut allocation = Allocation::default();
-    walk(open().map_err(|e| unreadable(0, e))?, &mut errors, |event| {
+    walk(open().map_err(ErrorLog::unreadable)?, &mut errors, |event| {
         if let Event::Sale(sale) = event
             && let Some(fact) = allocation.share(&plan, sale, &meta)
         {
@@ -52,12 +52,6 @@ pub fn parse<R: BufRead>(
         emit(&meta, fact);
     }
     if errors.is_empty() { Ok(meta) } else { Err(errors) }
-}
-
-fn unreadable(line: u64, e: io::Error) -> ErrorLog {
-    let mut log = ErrorLog::default();
-    log.push(LineError::new(line, "-", "", format!("the file could not be read: {e}")));
-    log
 }
 
 struct Head {
@@ -482,6 +476,19 @@ impl Record<'_, '_> {
         }
     }
 
+    /// An optional value: empty is `None`, and so is a bad one, which is also an error.
+    fn optional<T>(
+        &mut self,
+        column: &str,
+        value: &str,
+        parse: impl Fn(&str) -> Result<T, app::domain::ParseError>,
+    ) -> Option<T> {
+        if value.is_empty() {
+            return None;
+        }
+        parse(value).map_err(|e| self.fail(column, value, e.0)).ok()
+    }
+
     fn head(mut self) -> Option<Head> {
         let start = self.parsed(8, "UsageStartDate", |v| dsr_date(v, false));
         let end = self.parsed(9, "UsageEndDate", |v| dsr_date(v, true));
@@ -562,32 +569,12 @@ impl Record<'_, '_> {
         };
         if kind == "RE" {
             let icpn = self.text(6).to_string();
-            let upc = if icpn.is_empty() {
-                None
-            } else {
-                match Upc::parse(&icpn) {
-                    Ok(upc) => Some(upc),
-                    Err(e) => {
-                        self.fail("ICPN", &icpn, e.0);
-                        None
-                    }
-                }
-            };
+            let upc = self.optional("ICPN", &icpn, Upc::parse);
             block.releases.insert(reference, upc);
             return;
         }
         let raw_isrc = first_of_many(self.text(4)).to_string();
-        let isrc = if raw_isrc.is_empty() {
-            None
-        } else {
-            match Isrc::parse(&raw_isrc) {
-                Ok(isrc) => Some(isrc),
-                Err(e) => {
-                    self.fail("ISRC", &raw_isrc, e.0);
-                    None
-                }
-            }
-        };
+        let isrc = self.optional("ISRC", &raw_isrc, Isrc::parse);
         let resource = Resource {
             dsp_id: self.text(3).to_string(),
             isrc,

@@ -40,6 +40,13 @@ pub struct ErrorLog {
 impl ErrorLog {
     pub const KEPT: usize = 1000;
 
+    /// A log of the one error that the file could not be read at all.
+    pub fn unreadable(e: std::io::Error) -> Self {
+        let mut log = ErrorLog::default();
+        log.push(LineError::new(0, "-", "", format!("the file could not be read: {e}")));
+        log
+    }
+
     pub fn push(&mut self, error: LineError) {
         self.total += 1;
         if self.kept.len() < Self::KEPT {

@@ -65,7 +65,7 @@ pub async fn load_file(pool: &PgPool, path: &Path, source: Source) -> Result<Out
     let file = FileRow { sha256, name, size, source };
     let report = match ReportSource::open(path) {
         Ok(report) => report,
-        Err(e) => return quarantine(pool, &file, None, unreadable(e)).await,
+        Err(e) => return quarantine(pool, &file, ErrorLog::unreadable(e)).await,
     };
     let matcher = Matcher::load(pool).await?;
 
@@ -97,7 +97,7 @@ pub async fn load_file(pool: &PgPool, path: &Path, source: Source) -> Result<Out
         }
         Err(errors) => {
             tx.rollback().await?;
-            quarantine(pool, &file, None, errors).await
+            quarantine(pool, &file, errors).await
         }
     }
 }
@@ -186,7 +186,7 @@ fn parse_to_copy(
     matcher: &Matcher,
     sender: mpsc::Sender<Chunk>,
 ) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
-    let first_line = report.first_line().map_err(unreadable)?;
+    let first_line = report.first_line().map_err(ErrorLog::unreadable)?;
     if !dsr::recognises(&first_line) {
         let mut log = ErrorLog::default();
         log.push(LineError::new(
@@ -235,12 +235,6 @@ impl Totals {
         self.units += fact.units;
         *self.gross.entry(fact.currency.code()).or_default() += fact.gross;
     }
-}
-
-fn unreadable(e: std::io::Error) -> ErrorLog {
-    let mut log = ErrorLog::default();
-    log.push(LineError::new(0, "-", "", format!("the file could not be read: {e}")));
-    log
 }
 
 const COPY_FACTS: &str = "COPY stream_facts (report_file_id, line_number, accounting_month, \
@@ -386,26 +380,18 @@ async fn finish_loaded(
 }
 
 /// Records a refused file and its first errors, in one transaction of its own.
-async fn quarantine(
-    pool: &PgPool,
-    file: &FileRow,
-    meta: Option<&ReportMeta>,
-    errors: ErrorLog,
-) -> Result<Outcome> {
+async fn quarantine(pool: &PgPool, file: &FileRow, errors: ErrorLog) -> Result<Outcome> {
     let mut tx = pool.begin().await?;
     let file_id = sqlx::query_scalar!(
         r#"
-        INSERT INTO report_files (sha256, file_name, size_bytes, source, status, format, platform, sender, error_count)
-        VALUES ($1, $2, $3, $4, 'quarantined', $5, $6, $7, $8)
+        INSERT INTO report_files (sha256, file_name, size_bytes, source, status, error_count)
+        VALUES ($1, $2, $3, $4, 'quarantined', $5)
         RETURNING id
         "#,
         file.sha256,
         file.name,
         file.size as i64,
         file.source.code(),
-        meta.map(|m| m.format),
-        meta.map(|m| m.platform.code()),
-        meta.map(|m| m.sender.clone()),
         errors.total() as i64
     )
     .fetch_one(&mut *tx)
