@@ -332,34 +332,15 @@ fn walk<R: BufRead>(reader: R, errors: &mut ErrorLog, mut on: impl FnMut(Event))
     let mut block = Block::default();
     let mut blocks = 0u64;
     let (mut lines, mut comment_lines) = (0u64, 0u64);
-    for (index, read) in reader.split(b'\n').enumerate() {
-        let line = index as u64 + 1;
-        let bytes = match read {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                errors.push(LineError::new(
-                    line,
-                    "-",
-                    "",
-                    format!("the file could not be read: {e}"),
-                ));
-                return;
+    for item in super::text_lines(reader) {
+        let (line, text) = match item {
+            Ok(item) => item,
+            Err(error) => {
+                errors.push(error);
+                continue;
             }
         };
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            errors.push(LineError::new(
-                line,
-                "-",
-                &String::from_utf8_lossy(&bytes),
-                "not UTF-8 text",
-            ));
-            continue;
-        };
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        let text = if line == 1 { text.trim_start_matches('\u{feff}') } else { text };
-        if text.trim().is_empty() {
-            continue;
-        }
+        let text = text.as_str();
         lines += 1;
         if text.starts_with('#') {
             comment_lines += 1;

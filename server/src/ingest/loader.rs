@@ -1,7 +1,10 @@
 //! Loading a report file into Postgres: exactly once (by checksum), all or nothing
 //! (one transaction, facts streamed in with COPY), or quarantined with its errors.
 
-use super::{ErrorLog, Fact, LineError, ReportMeta, dsr, source::ReportSource, source::checksum};
+use super::{
+    ErrorLog, Fact, LineError, ReportMeta, apple, dsr, source::ReportSource, source::checksum,
+    youtube,
+};
 use anyhow::{Context, Result};
 use app::domain::{Month, Platform};
 use rust_decimal::Decimal;
@@ -187,44 +190,65 @@ fn parse_to_copy(
     sender: mpsc::Sender<Chunk>,
 ) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
     let first_line = report.first_line().map_err(ErrorLog::unreadable)?;
-    if !dsr::recognises(&first_line) {
+    let mut writer = CopyWriter {
+        file_id,
+        matcher,
+        sender,
+        buffer: Vec::with_capacity(CHUNK),
+        months: HashSet::new(),
+        totals: Totals::default(),
+    };
+    let meta = if dsr::recognises(&first_line) {
+        dsr::parse(|| report.reader(), |meta, fact| writer.write(meta, fact))?
+    } else if apple::recognises(&first_line) {
+        let reader = report.reader().map_err(ErrorLog::unreadable)?;
+        apple::parse(reader, |meta, fact| writer.write(meta, fact))?
+    } else if youtube::recognises(&first_line) {
+        let reader = report.reader().map_err(ErrorLog::unreadable)?;
+        youtube::parse(reader, |meta, fact| writer.write(meta, fact))?
+    } else {
         let mut log = ErrorLog::default();
-        log.push(LineError::new(
-            1,
-            "-",
-            &first_line,
-            "not a report format Backbeat reads (see docs/formats.md)",
-        ));
+        let reason = "not a report format Backbeat reads (see docs/formats.md)";
+        log.push(LineError::new(1, "-", first_line.trim_end(), reason));
         return Err(log);
-    }
-    let mut totals = Totals::default();
-    let mut months = HashSet::new();
-    let mut buffer = Vec::with_capacity(1 << 20);
-    let meta = dsr::parse(
-        || report.reader(),
-        |meta, fact| {
-            let month = fact.accounting_month();
-            if months.insert(month) {
-                flush(&sender, &mut buffer);
-                let _ = sender.blocking_send(Chunk::Month(month));
-            }
-            let track = matcher.track(meta.platform, &fact);
-            totals.add(&fact, track.is_some());
-            encode(&mut buffer, file_id, meta.platform, track, &fact);
-            if buffer.len() >= 1 << 20 {
-                flush(&sender, &mut buffer);
-            }
-        },
-    )?;
-    flush(&sender, &mut buffer);
-    Ok((meta, totals))
+    };
+    writer.flush();
+    Ok((meta, writer.totals))
 }
 
-fn flush(sender: &mpsc::Sender<Chunk>, buffer: &mut Vec<u8>) {
-    if !buffer.is_empty() {
-        // A closed channel means the database side failed; it reports that itself.
-        let _ = sender
-            .blocking_send(Chunk::Rows(std::mem::replace(buffer, Vec::with_capacity(1 << 20))));
+const CHUNK: usize = 1 << 20;
+
+/// Encodes facts as COPY rows and hands them to the database side in chunks.
+struct CopyWriter<'m> {
+    file_id: i64,
+    matcher: &'m Matcher,
+    sender: mpsc::Sender<Chunk>,
+    buffer: Vec<u8>,
+    months: HashSet<Month>,
+    totals: Totals,
+}
+
+impl CopyWriter<'_> {
+    fn write(&mut self, meta: &ReportMeta, fact: Fact) {
+        let month = fact.accounting_month();
+        if self.months.insert(month) {
+            self.flush();
+            let _ = self.sender.blocking_send(Chunk::Month(month));
+        }
+        let track = self.matcher.track(meta.platform, &fact);
+        self.totals.add(&fact, track.is_some());
+        encode(&mut self.buffer, self.file_id, meta.platform, track, &fact);
+        if self.buffer.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.buffer.is_empty() {
+            let rows = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+            // A closed channel means the database side failed; it reports that itself.
+            let _ = self.sender.blocking_send(Chunk::Rows(rows));
+        }
     }
 }
 

@@ -5,12 +5,51 @@
 //! caller as a [`Fact`], or every problem as a [`LineError`]. Nothing here touches
 //! the database: the loader decides what is written, all or nothing.
 
+pub mod apple;
 pub mod command;
 pub mod dsr;
 pub mod errors;
 pub mod fact;
 pub mod loader;
 pub mod source;
+pub mod youtube;
 
 pub use errors::{ErrorLog, LineError};
 pub use fact::{Fact, ReportMeta};
+
+/// The non-blank lines of a text report with their physical line numbers (1-based),
+/// without line ends or a leading BOM. A line that is not UTF-8 is an error; a read
+/// error (a truncated gzip, say) is the last item.
+pub fn text_lines(
+    reader: impl std::io::BufRead,
+) -> impl Iterator<Item = Result<(u64, String), LineError>> {
+    let mut failed = false;
+    reader
+        .split(b'\n')
+        .enumerate()
+        .map_while(move |(index, read)| {
+            if failed {
+                return None;
+            }
+            let line = index as u64 + 1;
+            let bytes = match read {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    failed = true;
+                    return Some(Some(Err(LineError::new(
+                        line,
+                        "-",
+                        "",
+                        format!("the file could not be read: {e}"),
+                    ))));
+                }
+            };
+            let Ok(text) = String::from_utf8(bytes) else {
+                return Some(Some(Err(LineError::new(line, "-", "", "not UTF-8 text"))));
+            };
+            let text = text.strip_suffix('\r').unwrap_or(&text);
+            let text = if line == 1 { text.trim_start_matches('\u{feff}') } else { text };
+            Some((!text.trim().is_empty()).then(|| Ok((line, text.to_string()))))
+        })
+        .flatten()
+}

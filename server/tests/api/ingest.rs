@@ -190,3 +190,41 @@ fn empty_zip() -> Vec<u8> {
     zip.add_directory("reports/", zip::write::SimpleFileOptions::default()).unwrap();
     zip.finish().unwrap().into_inner()
 }
+
+#[tokio::test]
+async fn the_apple_sample_loads_into_its_fiscal_month() {
+    let app = TestApp::spawn().await;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/apple/apple_2026-10.txt");
+    let Outcome::Loaded { file_id, facts, .. } = load(&app.pool, &path).await else {
+        panic!("the Apple sample should load");
+    };
+    assert_eq!(facts, 4);
+    assert_eq!(fact_totals(&app.pool).await, [("USD".into(), 4, Decimal::new(1420, 2))]);
+    let (format, platform, month): (String, String, chrono::NaiveDate) =
+        sqlx::query_as("SELECT format, platform, accounting_month FROM report_files WHERE id = $1")
+            .bind(file_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((format.as_str(), platform.as_str()), ("apple", "apple_music"));
+    assert_eq!(month.to_string(), "2026-10-01");
+}
+
+#[tokio::test]
+async fn the_youtube_sample_loads_with_its_corrections() {
+    let app = TestApp::spawn().await;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/youtube/youtube_2026-03.csv");
+    let Outcome::Loaded { facts, .. } = load(&app.pool, &path).await else {
+        panic!("the YouTube sample should load");
+    };
+    assert_eq!(facts, 4);
+    assert_eq!(
+        fact_totals(&app.pool).await,
+        [("USD".into(), 4, "2.5623456789".parse::<Decimal>().unwrap())]
+    );
+    let negative: i64 = sqlx::query_scalar("SELECT count(*) FROM stream_facts WHERE gross < 0")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(negative, 1, "a revenue correction is a fact of its own");
+}
