@@ -34,18 +34,7 @@ impl fmt::Display for Currency {
     }
 }
 
-impl TryFrom<String> for Currency {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Currency::parse(&s)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(c: Currency) -> String {
-        c.code().to_string()
-    }
-}
+text_serde!(Currency, Currency::parse, |c: &Currency| c.code().to_string());
 
 #[cfg(test)]
 mod tests {

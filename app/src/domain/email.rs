@@ -33,18 +33,7 @@ impl fmt::Display for Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Email::parse(&s)
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> String {
-        e.0
-    }
-}
+text_serde!(Email, Email::parse, |e: &Email| e.0.clone());
 
 #[cfg(test)]
 mod tests {

@@ -71,18 +71,7 @@ impl FromStr for Isrc {
     }
 }
 
-impl TryFrom<String> for Isrc {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Isrc::parse(&s)
-    }
-}
-
-impl From<Isrc> for String {
-    fn from(isrc: Isrc) -> String {
-        isrc.0
-    }
-}
+text_serde!(Isrc, Isrc::parse, |i: &Isrc| i.0.clone());
 
 #[cfg(test)]
 mod tests {

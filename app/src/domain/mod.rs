@@ -3,6 +3,25 @@
 //! Each type can only be built by parsing, so a value of the type is valid by
 //! construction: code that receives an `Isrc` never checks it again.
 
+/// Serde for a value written as text: parsed on the way in (pair it with
+/// `#[serde(try_from = "String", into = "String")]`), its stored spelling on the way out.
+macro_rules! text_serde {
+    ($type:ty, $parse:expr, $text:expr) => {
+        impl TryFrom<String> for $type {
+            type Error = $crate::domain::ParseError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                ($parse)(s.as_str())
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> String {
+                ($text)(&value)
+            }
+        }
+    };
+}
+
 mod currency;
 mod email;
 mod isrc;

@@ -70,18 +70,7 @@ impl FromStr for Month {
     }
 }
 
-impl TryFrom<String> for Month {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Month> for String {
-    fn from(m: Month) -> String {
-        m.to_string()
-    }
-}
+text_serde!(Month, |s: &str| s.parse::<Month>(), |m: &Month| m.to_string());
 
 #[cfg(test)]
 mod tests {

@@ -40,18 +40,7 @@ impl fmt::Display for Territory {
     }
 }
 
-impl TryFrom<String> for Territory {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Territory::parse(&s)
-    }
-}
-
-impl From<Territory> for String {
-    fn from(t: Territory) -> String {
-        t.as_str().to_string()
-    }
-}
+text_serde!(Territory, Territory::parse, |t: &Territory| t.as_str().to_string());
 
 #[cfg(test)]
 mod tests {

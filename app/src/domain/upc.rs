@@ -74,18 +74,7 @@ impl FromStr for Upc {
     }
 }
 
-impl TryFrom<String> for Upc {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Upc::parse(&s)
-    }
-}
-
-impl From<Upc> for String {
-    fn from(upc: Upc) -> String {
-        upc.0
-    }
-}
+text_serde!(Upc, Upc::parse, |u: &Upc| u.0.clone());
 
 #[cfg(test)]
 mod tests {
