@@ -4,9 +4,10 @@
 //! 15 artists, 42 releases and about 320 tracks with valid ISRCs and UPCs.
 
 use crate::cli::{find_artist, find_label};
+use crate::generate;
 use anyhow::{Context, Result};
 use app::{
-    domain::{Email, Isrc, Password, Role, Upc},
+    domain::{Email, Isrc, Password, Platform, Role, Upc},
     users::{
         Link,
         ssr::{NewUser, insert},
@@ -156,6 +157,7 @@ pub async fn run(pool: &PgPool) -> Result<()> {
     println!("Loading the demo catalog and logins...");
     let mut tx = pool.begin().await?;
     let counts = load_catalog(&mut tx).await?;
+    register_platform_ids(&mut tx).await?;
     load_logins(&mut tx).await?;
     tx.commit().await.context("saving the demo data")?;
     println!(
@@ -212,6 +214,33 @@ async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
         }
     }
     Ok(counts)
+}
+
+/// The ids each platform gives the demo tracks (as `backbeat generate` writes them),
+/// so report lines that carry no ISRC still find their track.
+async fn register_platform_ids(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    let tracks = sqlx::query!("SELECT id, isrc FROM tracks").fetch_all(&mut **tx).await?;
+    let (mut platforms, mut ids, mut track_ids) = (Vec::new(), Vec::new(), Vec::new());
+    for track in tracks {
+        let isrc = Isrc::parse(&track.isrc).context("a demo ISRC")?;
+        for platform in Platform::ALL {
+            platforms.push(platform.code().to_string());
+            ids.push(generate::platform_track_id(platform, &isrc));
+            track_ids.push(track.id);
+        }
+    }
+    sqlx::query!(
+        r#"
+        INSERT INTO track_platform_ids (platform, platform_track_id, track_id)
+        SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
+        "#,
+        &platforms,
+        &ids,
+        &track_ids
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Each label's lead artist has a long catalog, newcomers a short one: 14 releases a

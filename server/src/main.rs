@@ -28,6 +28,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Write realistic platform report files for the catalog in the database.
+    Generate(server::generate::command::Args),
     /// Manage logins.
     User {
         #[command(subcommand)]
@@ -72,6 +74,7 @@ async fn run() -> Result<()> {
         }
         Command::Demo { logins: false } => demo::run(&pool).await,
         Command::Ingest { paths } => server::ingest::command::run(&pool, &paths).await,
+        Command::Generate(args) => server::generate::command::run(&pool, args).await,
         Command::User { command } => cli::run_user_command(&pool, command).await,
     }
 }

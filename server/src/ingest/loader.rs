@@ -1,10 +1,7 @@
 //! Loading a report file into Postgres: exactly once (by checksum), all or nothing
 //! (one transaction, facts streamed in with COPY), or quarantined with its errors.
 
-use super::{
-    ErrorLog, Fact, LineError, ReportMeta, apple, dsr, source::ReportSource, source::checksum,
-    youtube,
-};
+use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
 use anyhow::{Context, Result};
 use app::domain::{Month, Platform};
 use rust_decimal::Decimal;
@@ -189,7 +186,6 @@ fn parse_to_copy(
     matcher: &Matcher,
     sender: mpsc::Sender<Chunk>,
 ) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
-    let first_line = report.first_line().map_err(ErrorLog::unreadable)?;
     let mut writer = CopyWriter {
         file_id,
         matcher,
@@ -198,20 +194,7 @@ fn parse_to_copy(
         months: HashSet::new(),
         totals: Totals::default(),
     };
-    let meta = if dsr::recognises(&first_line) {
-        dsr::parse(|| report.reader(), |meta, fact| writer.write(meta, fact))?
-    } else if apple::recognises(&first_line) {
-        let reader = report.reader().map_err(ErrorLog::unreadable)?;
-        apple::parse(reader, |meta, fact| writer.write(meta, fact))?
-    } else if youtube::recognises(&first_line) {
-        let reader = report.reader().map_err(ErrorLog::unreadable)?;
-        youtube::parse(reader, |meta, fact| writer.write(meta, fact))?
-    } else {
-        let mut log = ErrorLog::default();
-        let reason = "not a report format Backbeat reads (see docs/formats.md)";
-        log.push(LineError::new(1, "-", first_line.trim_end(), reason));
-        return Err(log);
-    };
+    let meta = super::parse(&report, |meta, fact| writer.write(meta, fact))?;
     writer.flush();
     Ok((meta, writer.totals))
 }

@@ -16,6 +16,28 @@ pub mod youtube;
 
 pub use errors::{ErrorLog, LineError};
 pub use fact::{Fact, ReportMeta};
+pub use source::ReportSource;
+
+/// Parses a report in whichever format its first line shows, passing each fact to
+/// `emit` with what the file says about itself.
+pub fn parse(
+    report: &ReportSource,
+    mut emit: impl FnMut(&ReportMeta, Fact),
+) -> Result<ReportMeta, ErrorLog> {
+    let first_line = report.first_line().map_err(ErrorLog::unreadable)?;
+    if dsr::recognises(&first_line) {
+        dsr::parse(|| report.reader(), emit)
+    } else if apple::recognises(&first_line) {
+        apple::parse(report.reader().map_err(ErrorLog::unreadable)?, &mut emit)
+    } else if youtube::recognises(&first_line) {
+        youtube::parse(report.reader().map_err(ErrorLog::unreadable)?, &mut emit)
+    } else {
+        let mut log = ErrorLog::default();
+        let reason = "not a report format Backbeat reads (see docs/formats.md)";
+        log.push(LineError::new(1, "-", first_line.trim_end(), reason));
+        Err(log)
+    }
+}
 
 /// The non-blank lines of a text report with their physical line numbers (1-based),
 /// without line ends or a leading BOM. A line that is not UTF-8 is an error; a read
