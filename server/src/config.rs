@@ -16,6 +16,25 @@ pub struct Settings {
     pub session_idle: chrono::Duration,
     /// A session ends this long after login, however active.
     pub session_absolute: chrono::Duration,
+    /// Drop folders (when relative), uploads and kept copies of report files live here.
+    pub data_dir: std::path::PathBuf,
+    pub scheduler: SchedulerSettings,
+}
+
+/// How the ingestion scheduler in `backbeat serve` behaves.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// Off for a process that should only serve pages.
+    pub enabled: bool,
+    /// How often to look for due jobs and queued runs.
+    pub tick: std::time::Duration,
+    /// How long a claimed job stays claimed without a renewal (a dead process's
+    /// runs are taken over after this).
+    pub lease: std::time::Duration,
+    /// The first retry waits this long; each further one twice as long.
+    pub retry_base: std::time::Duration,
+    /// Runs of one slot, first attempt included.
+    pub max_attempts: i32,
 }
 
 impl Settings {
@@ -39,6 +58,14 @@ impl Settings {
                 120,
             )?),
             session_absolute: chrono::Duration::hours(positive("BACKBEAT_SESSION_MAX_HOURS", 12)?),
+            data_dir: std::env::var("BACKBEAT_DATA_DIR").unwrap_or_else(|_| "var".into()).into(),
+            scheduler: SchedulerSettings {
+                enabled: var_or("BACKBEAT_SCHEDULER", Some(true))?.unwrap_or(true),
+                tick: seconds("BACKBEAT_SCHEDULER_TICK_SECONDS", 5)?,
+                lease: seconds("BACKBEAT_SCHEDULER_LEASE_SECONDS", 60)?,
+                retry_base: seconds("BACKBEAT_RETRY_BASE_SECONDS", 60)?,
+                max_attempts: positive("BACKBEAT_RETRY_MAX_ATTEMPTS", 4)? as i32,
+            },
         })
     }
 }
@@ -55,6 +82,10 @@ where
         },
         Err(_) => Ok(default),
     }
+}
+
+fn seconds(name: &str, default: i64) -> Result<std::time::Duration> {
+    Ok(std::time::Duration::from_secs(positive(name, default)? as u64))
 }
 
 fn positive(name: &str, default: i64) -> Result<i64> {

@@ -5,17 +5,23 @@
 
 use crate::cli::{find_artist, find_label};
 use crate::generate;
+use crate::ingest::{
+    loader::Source,
+    scheduler::{NewJob, create_job},
+};
 use anyhow::{Context, Result};
 use app::{
-    domain::{Email, Isrc, Password, Platform, Role, Upc},
+    domain::{Email, Isrc, Month, Password, Platform, Role, Upc},
     users::{
         Link,
         ssr::{NewUser, insert},
     },
 };
 use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use sqlx::{PgPool, Postgres, Transaction};
+use std::path::Path;
 
 /// A demo login, printed by `make run` and listed in the README.
 pub struct DemoLogin {
@@ -147,7 +153,7 @@ impl Format {
 
 /// Loads the demo into an empty database, all in one transaction; leaves a database
 /// that already has a catalog alone.
-pub async fn run(pool: &PgPool) -> Result<()> {
+pub async fn run(pool: &PgPool, data_dir: &Path) -> Result<()> {
     let labels: i64 =
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM labels"#).fetch_one(pool).await?;
     if labels > 0 {
@@ -159,7 +165,9 @@ pub async fn run(pool: &PgPool) -> Result<()> {
     let counts = load_catalog(&mut tx).await?;
     register_platform_ids(&mut tx).await?;
     load_logins(&mut tx).await?;
+    load_jobs(&mut tx).await?;
     tx.commit().await.context("saving the demo data")?;
+    write_reports(pool, data_dir).await?;
     println!(
         "Demo data loaded: {} labels, {} artists, {} releases, {} tracks, {} logins.",
         counts.labels,
@@ -215,6 +223,79 @@ async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
     }
     Ok(counts)
 }
+
+/// A daily job per platform watching its drop folder (run once at start, so the demo
+/// reports load as soon as the server is up), and the staff upload job.
+async fn load_jobs(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    for platform in Platform::ALL {
+        let name = format!("{} drop folder", platform.name());
+        let folder = format!("drop/{}", platform.code());
+        let job = NewJob {
+            name: &name,
+            platform: Some(platform),
+            folder: &folder,
+            schedule: Some("0 6 * * *"),
+            source: Source::DropFolder,
+            freshness_days: 45,
+            run_at_once: true,
+        };
+        create_job(&mut **tx, &job).await?;
+    }
+    let uploads = NewJob {
+        name: "Uploads",
+        platform: None,
+        folder: UPLOADS,
+        schedule: None,
+        source: Source::Upload,
+        freshness_days: 45,
+        run_at_once: false,
+    };
+    create_job(&mut **tx, &uploads).await?;
+    Ok(())
+}
+
+/// Where staff uploads are kept, under the data folder.
+pub const UPLOADS: &str = "uploads";
+
+/// A year of monthly reports for every platform into the drop folders: the twelve
+/// months before this one. TIDAL's last two are "late", so the staff page has a missed
+/// freshness target to show.
+async fn write_reports(pool: &PgPool, data_dir: &Path) -> Result<()> {
+    let this_month = Month::of_period_end(chrono::Utc::now().date_naive());
+    let mut first = this_month;
+    for _ in 0..12 {
+        first = first.previous();
+    }
+    let months = generate::command::months(first, Some(this_month.previous()))?;
+    let tracks = generate::command::catalog(pool).await?;
+    std::fs::create_dir_all(data_dir.join(UPLOADS))?;
+    let bar = ProgressBar::new((months.len() * Platform::ALL.len()) as u64).with_style(
+        ProgressStyle::with_template("Writing demo reports {bar:30} {pos}/{len}  {msg}")
+            .expect("a valid template"),
+    );
+    for platform in Platform::ALL {
+        let late = if platform == Platform::Tidal { 2 } else { 0 };
+        for &month in &months[..months.len() - late] {
+            let spec = generate::Spec { platform, month, rows: DEMO_REPORT_ROWS, seed: 1 };
+            let report = generate::Report::plan(spec, &tracks);
+            bar.set_message(report.file_name());
+            let folder = data_dir.join("drop").join(platform.code());
+            generate::command::write_file(&report, &folder, || {})?;
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    println!(
+        "Demo reports written to {} ({} to {}); the server's scheduler loads them.",
+        data_dir.join("drop").display(),
+        months[0],
+        this_month.previous()
+    );
+    Ok(())
+}
+
+/// Lines per demo report: enough for charts with texture, quick to load.
+const DEMO_REPORT_ROWS: usize = 2000;
 
 /// The ids each platform gives the demo tracks (as `backbeat generate` writes them),
 /// so report lines that carry no ISRC still find their track.

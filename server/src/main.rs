@@ -72,7 +72,7 @@ async fn run() -> Result<()> {
             println!("{}", demo::logins_table());
             Ok(())
         }
-        Command::Demo { logins: false } => demo::run(&pool).await,
+        Command::Demo { logins: false } => demo::run(&pool, &settings.data_dir).await,
         Command::Ingest { paths } => server::ingest::command::run(&pool, &paths).await,
         Command::Generate(args) => server::generate::command::run(&pool, args).await,
         Command::User { command } => cli::run_user_command(&pool, command).await,

@@ -2,6 +2,7 @@
 //! Postgres. `Application::build` binds the port; tests build one per database.
 
 use crate::config::Settings;
+use crate::ingest::scheduler::Scheduler;
 use anyhow::{Context, Result};
 use app::{App, auth::ssr::SessionPolicy, error::AppError, shell};
 use axum::{
@@ -31,6 +32,7 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    scheduler: Option<Scheduler>,
 }
 
 impl Application {
@@ -40,20 +42,33 @@ impl Application {
             format!("cannot listen on {}: is another server using it?", settings.addr)
         })?;
         let addr = listener.local_addr()?;
-        Ok(Application { listener, router: router(settings, pool, addr) })
+        let scheduler = settings.scheduler.enabled.then(|| {
+            Scheduler::new(pool.clone(), settings.scheduler.clone(), settings.data_dir.clone())
+        });
+        Ok(Application { listener, router: router(settings, pool, addr), scheduler })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    /// Serves (and runs the ingestion scheduler) until Ctrl-C or SIGTERM, finishing
+    /// requests in flight. A run cut off by the stop is rolled back with its
+    /// transaction; another process, or this one restarted, retries it once its
+    /// lease runs out.
     pub async fn run_until_stopped(self) -> Result<()> {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let serving = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal());
+        let scheduling = async {
+            match self.scheduler {
+                Some(scheduler) => scheduler.run_forever().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = serving => served.context("serving HTTP"),
+            () = scheduling => unreachable!("the scheduler runs until the server stops"),
+        }
     }
 }
 

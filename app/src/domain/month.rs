@@ -42,6 +42,14 @@ impl Month {
         }
     }
 
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { year: self.year, month: self.month - 1 }
+        }
+    }
+
     pub fn year(self) -> i32 {
         self.year
     }

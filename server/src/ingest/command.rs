@@ -1,6 +1,6 @@
 //! `backbeat ingest PATH...`: loads files and folders, with a progress bar and a summary.
 
-use super::loader::{Outcome, Source, load_file};
+use super::loader::{Origin, Outcome, load_file};
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::PgPool;
@@ -17,7 +17,7 @@ pub async fn run(pool: &PgPool, paths: &[PathBuf]) -> Result<()> {
     let mut summary = Vec::new();
     for file in &files {
         bar.set_message(file.display().to_string());
-        let outcome = load_file(pool, file, Source::CommandLine).await?;
+        let outcome = load_file(pool, file, &Origin::COMMAND_LINE).await?;
         bar.inc(1);
         summary.push((file.clone(), outcome));
     }

@@ -19,6 +19,19 @@ pub enum Source {
     DropFolder,
 }
 
+/// Where a file came from: how, and which job's run found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub source: Source,
+    pub job_id: Option<i64>,
+    pub run_id: Option<i64>,
+}
+
+impl Origin {
+    pub const COMMAND_LINE: Origin =
+        Origin { source: Source::CommandLine, job_id: None, run_id: None };
+}
+
 impl Source {
     fn code(self) -> &'static str {
         match self {
@@ -56,13 +69,13 @@ enum Chunk {
 
 /// Loads `path`. Errors are the loader's own trouble (no database, say); problems
 /// with the file are an `Outcome::Quarantined`.
-pub async fn load_file(pool: &PgPool, path: &Path, source: Source) -> Result<Outcome> {
+pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Outcome> {
     let (sha256, size) = checksum(path).with_context(|| format!("reading {}", path.display()))?;
     if let Some(file_id) = seen(pool, &sha256).await? {
         return Ok(Outcome::AlreadyLoaded { file_id });
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let file = FileRow { sha256, name, size, source };
+    let file = FileRow { sha256, name, size, origin: *origin, path: absolute(path) };
     let report = match ReportSource::open(path) {
         Ok(report) => report,
         Err(e) => return quarantine(pool, &file, ErrorLog::unreadable(e)).await,
@@ -102,11 +115,16 @@ pub async fn load_file(pool: &PgPool, path: &Path, source: Source) -> Result<Out
     }
 }
 
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
 struct FileRow {
     sha256: String,
     name: String,
     size: u64,
-    source: Source,
+    origin: Origin,
+    path: String,
 }
 
 async fn seen(pool: &PgPool, sha256: &str) -> Result<Option<i64>> {
@@ -123,15 +141,19 @@ async fn seen(pool: &PgPool, sha256: &str) -> Result<Option<i64>> {
 async fn insert_loaded(tx: &mut PgConnection, file: &FileRow) -> Result<Option<i64>> {
     let inserted = sqlx::query_scalar!(
         r#"
-        INSERT INTO report_files (sha256, file_name, size_bytes, source, status)
-        VALUES ($1, $2, $3, $4, 'loaded')
+        INSERT INTO report_files
+            (sha256, file_name, size_bytes, source, status, job_id, run_id, path)
+        VALUES ($1, $2, $3, $4, 'loaded', $5, $6, $7)
         ON CONFLICT (sha256) WHERE status <> 'quarantined' DO NOTHING
         RETURNING id
         "#,
         file.sha256,
         file.name,
         file.size as i64,
-        file.source.code()
+        file.origin.source.code(),
+        file.origin.job_id,
+        file.origin.run_id,
+        file.path
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -391,15 +413,19 @@ async fn quarantine(pool: &PgPool, file: &FileRow, errors: ErrorLog) -> Result<O
     let mut tx = pool.begin().await?;
     let file_id = sqlx::query_scalar!(
         r#"
-        INSERT INTO report_files (sha256, file_name, size_bytes, source, status, error_count)
-        VALUES ($1, $2, $3, $4, 'quarantined', $5)
+        INSERT INTO report_files
+            (sha256, file_name, size_bytes, source, status, error_count, job_id, run_id, path)
+        VALUES ($1, $2, $3, $4, 'quarantined', $5, $6, $7, $8)
         RETURNING id
         "#,
         file.sha256,
         file.name,
         file.size as i64,
-        file.source.code(),
-        errors.total() as i64
+        file.origin.source.code(),
+        errors.total() as i64,
+        file.origin.job_id,
+        file.origin.run_id,
+        file.path
     )
     .fetch_one(&mut *tx)
     .await?;

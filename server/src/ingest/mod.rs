@@ -11,6 +11,7 @@ pub mod dsr;
 pub mod errors;
 pub mod fact;
 pub mod loader;
+pub mod scheduler;
 pub mod source;
 pub mod youtube;
 

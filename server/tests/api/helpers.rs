@@ -9,7 +9,11 @@ use app::{
 };
 use reqwest::{Response, StatusCode, header};
 use serde_json::Value;
-use server::{config::Settings, database, startup::Application};
+use server::{
+    config::{SchedulerSettings, Settings},
+    database,
+    startup::Application,
+};
 use sqlx::PgPool;
 use std::sync::Mutex;
 
@@ -60,6 +64,16 @@ impl TestApp {
             secure_cookies: false,
             session_idle: chrono::Duration::minutes(120),
             session_absolute: chrono::Duration::hours(12),
+            data_dir: std::env::temp_dir()
+                .join(format!("backbeat_test_{:x}", rand::random::<u64>())),
+            // Tests that want the scheduler turn it on (see ingest_jobs.rs).
+            scheduler: SchedulerSettings {
+                enabled: false,
+                tick: std::time::Duration::from_millis(200),
+                lease: std::time::Duration::from_secs(3),
+                retry_base: std::time::Duration::from_secs(1),
+                max_attempts: 3,
+            },
         };
         configure(&mut settings);
         let app = Application::build(&settings, pool.clone()).await.expect("app builds");

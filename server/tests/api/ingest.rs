@@ -2,7 +2,7 @@
 
 use crate::helpers::TestApp;
 use rust_decimal::Decimal;
-use server::ingest::loader::{Outcome, Source, load_file};
+use server::ingest::loader::{Origin, Outcome, load_file};
 use sqlx::PgPool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ async fn fact_totals(pool: &PgPool) -> Vec<(String, i64, Decimal)> {
 }
 
 async fn load(pool: &PgPool, path: &Path) -> Outcome {
-    load_file(pool, path, Source::CommandLine).await.unwrap()
+    load_file(pool, path, &Origin::COMMAND_LINE).await.unwrap()
 }
 
 #[tokio::test]
