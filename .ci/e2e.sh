@@ -9,6 +9,9 @@ base=$(.ci/database.sh)
 db=backbeat_e2e
 psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 export DATABASE_URL="$base/$db"
+# Its own data folder too (drop folders, uploads), apart from `make run`'s var/.
+export BACKBEAT_DATA_DIR=target/e2e-data
+rm -rf "$BACKBEAT_DATA_DIR"
 target/debug/backbeat demo >/dev/null
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }

@@ -70,3 +70,7 @@ ALTER TABLE report_files
     -- Where the file was found (the drop folder's copy), for retries and audits.
     ADD COLUMN path text;
 CREATE INDEX report_files_job_id_idx ON report_files (job_id);
+
+-- Every installation takes uploads: staff's files land in the data folder's uploads/
+-- and this job loads them.
+INSERT INTO ingestion_jobs (name, folder, source) VALUES ('Uploads', 'uploads', 'upload');

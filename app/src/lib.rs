@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod ingestion;
 pub mod pages;
 pub mod users;
 

@@ -18,6 +18,8 @@ pub struct Settings {
     pub session_absolute: chrono::Duration,
     /// Drop folders (when relative), uploads and kept copies of report files live here.
     pub data_dir: std::path::PathBuf,
+    /// Uploads larger than this are refused (bigger files go through `backbeat ingest`).
+    pub upload_max_bytes: u64,
     pub scheduler: SchedulerSettings,
 }
 
@@ -59,6 +61,7 @@ impl Settings {
             )?),
             session_absolute: chrono::Duration::hours(positive("BACKBEAT_SESSION_MAX_HOURS", 12)?),
             data_dir: std::env::var("BACKBEAT_DATA_DIR").unwrap_or_else(|_| "var".into()).into(),
+            upload_max_bytes: positive("BACKBEAT_UPLOAD_MAX_MB", 1024)? as u64 * 1024 * 1024,
             scheduler: SchedulerSettings {
                 enabled: var_or("BACKBEAT_SCHEDULER", Some(true))?.unwrap_or(true),
                 tick: seconds("BACKBEAT_SCHEDULER_TICK_SECONDS", 5)?,

@@ -224,8 +224,8 @@ async fn load_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<Counts> {
     Ok(counts)
 }
 
-/// A daily job per platform watching its drop folder (run once at start, so the demo
-/// reports load as soon as the server is up), and the staff upload job.
+/// A daily job per platform watching its drop folder, run once at start so the demo
+/// reports load as soon as the server is up. (The upload job comes with the schema.)
 async fn load_jobs(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
     for platform in Platform::ALL {
         let name = format!("{} drop folder", platform.name());
@@ -241,21 +241,8 @@ async fn load_jobs(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
         };
         create_job(&mut **tx, &job).await?;
     }
-    let uploads = NewJob {
-        name: "Uploads",
-        platform: None,
-        folder: UPLOADS,
-        schedule: None,
-        source: Source::Upload,
-        freshness_days: 45,
-        run_at_once: false,
-    };
-    create_job(&mut **tx, &uploads).await?;
     Ok(())
 }
-
-/// Where staff uploads are kept, under the data folder.
-pub const UPLOADS: &str = "uploads";
 
 /// A year of monthly reports for every platform into the drop folders: the twelve
 /// months before this one. TIDAL's last two are "late", so the staff page has a missed
@@ -268,7 +255,7 @@ async fn write_reports(pool: &PgPool, data_dir: &Path) -> Result<()> {
     }
     let months = generate::command::months(first, Some(this_month.previous()))?;
     let tracks = generate::command::catalog(pool).await?;
-    std::fs::create_dir_all(data_dir.join(UPLOADS))?;
+    std::fs::create_dir_all(data_dir.join(crate::ingest::upload::FOLDER))?;
     let bar = ProgressBar::new((months.len() * Platform::ALL.len()) as u64).with_style(
         ProgressStyle::with_template("Writing demo reports {bar:30} {pos}/{len}  {msg}")
             .expect("a valid template"),

@@ -2,7 +2,10 @@
 //! Postgres. `Application::build` binds the port; tests build one per database.
 
 use crate::config::Settings;
-use crate::ingest::scheduler::Scheduler;
+use crate::ingest::{
+    scheduler::Scheduler,
+    upload::{self, UploadSettings},
+};
 use anyhow::{Context, Result};
 use app::{App, auth::ssr::SessionPolicy, error::AppError, shell};
 use axum::{
@@ -12,7 +15,7 @@ use axum::{
     http::StatusCode,
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -27,6 +30,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    pub policy: SessionPolicy,
+    pub uploads: UploadSettings,
 }
 
 pub struct Application {
@@ -87,9 +92,19 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
             provide_context(policy);
         }
     };
-    let state = AppState { leptos_options: leptos_options.clone(), pool: pool.clone() };
+    let uploads = UploadSettings {
+        dir: settings.data_dir.join(upload::FOLDER),
+        max_bytes: settings.upload_max_bytes,
+    };
+    let state =
+        AppState { leptos_options: leptos_options.clone(), pool: pool.clone(), policy, uploads };
     Router::new()
         .route("/healthz", get(health))
+        // Uploads stream to disk with their own limit, not axum's 2 MB body default.
+        .route(
+            "/ingestion/upload",
+            post(upload::handler).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -120,14 +120,22 @@ async fn load_user(pool: &PgPool, user_id: i64) -> Result<Option<UserRecord>, Ap
 /// The logged-in user, or `None`. A session whose user was disabled, whose epoch was
 /// bumped, or which is older than the absolute lifetime is ended here.
 pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
+    user_of_session(&session().await?, &pool()?, policy()?).await
+}
+
+/// [`session_user`] for a handler outside Leptos, which has the session, pool and
+/// policy in hand rather than in context.
+pub async fn user_of_session(
+    session: &Session,
+    pool: &PgPool,
+    policy: SessionPolicy,
+) -> Result<Option<SessionUser>, AppError> {
     let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await.map_err(session_error)? else {
         return Ok(None);
     };
-    let policy = policy()?;
     let now = Utc::now().timestamp();
     let expired = now - auth.login_at > policy.absolute.num_seconds();
-    let record = load_user(&pool()?, auth.user_id).await?;
+    let record = load_user(pool, auth.user_id).await?;
     match record {
         Some(r) if !r.disabled && r.epoch == auth.epoch && !expired => {
             if now - auth.touched_at >= policy.touch_every() {
@@ -143,19 +151,27 @@ pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
     }
 }
 
-/// The guard: every server function that shows or changes data starts here.
-pub async fn require_user() -> Result<SessionUser, AppError> {
-    let user = session_user().await?.ok_or(AppError::Unauthorized)?;
+/// The role check of [`require_role`] for a user found by [`user_of_session`].
+pub fn check_role(user: Option<SessionUser>, allowed: &[Role]) -> Result<SessionUser, AppError> {
+    let user = user.ok_or(AppError::Unauthorized)?;
     if user.must_change_password {
         return Err(AppError::PasswordChangeRequired);
     }
-    Ok(user)
+    if allowed.is_empty() || allowed.contains(&user.role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The guard: every server function that shows or changes data starts here.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    check_role(session_user().await?, &[])
 }
 
 /// The guard for functions only some roles may call.
 pub async fn require_role(allowed: &[Role]) -> Result<SessionUser, AppError> {
-    let user = require_user().await?;
-    if allowed.contains(&user.role) { Ok(user) } else { Err(AppError::Forbidden) }
+    check_role(session_user().await?, allowed)
 }
 
 const WRONG_CREDENTIALS: &str = "That email and password do not match an account.";

@@ -3,6 +3,7 @@
 mod account;
 mod components;
 mod home;
+mod ingestion;
 mod login;
 mod not_found;
 mod track;
@@ -104,6 +105,12 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/tracks/:id") view=track::TrackPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/ingestion") view=ingestion::IngestionPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/ingestion/files/:id")
+                    view=ingestion::ReportFilePage
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </main>
         <footer class="site-footer">"Backbeat · royalty analytics"</footer>
@@ -116,7 +123,12 @@ fn Header() -> impl IntoView {
     let auth = use_auth();
     let nav = move || {
         auth.user.get().and_then(Result::ok).flatten().map(|user| {
-            let users_link = (user.role == Role::Staff).then(|| view! { <A href="/users">"Users"</A> });
+            let staff_links = (user.role == Role::Staff).then(|| {
+                view! {
+                    <A href="/ingestion">"Ingestion"</A>
+                    <A href="/users">"Users"</A>
+                }
+            });
             let home_label = match user.role {
                 Role::Artist => "My music",
                 Role::LabelManager => "Catalog",
@@ -125,7 +137,7 @@ fn Header() -> impl IntoView {
             view! {
                 <nav class="nav" aria-label="Main">
                     <A href="/" exact=true>{home_label}</A>
-                    {users_link}
+                    {staff_links}
                     <A href="/account">"Account"</A>
                 </nav>
                 <div class="whoami">

@@ -13,6 +13,7 @@ pub mod fact;
 pub mod loader;
 pub mod scheduler;
 pub mod source;
+pub mod upload;
 pub mod youtube;
 
 pub use errors::{ErrorLog, LineError};

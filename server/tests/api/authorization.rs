@@ -64,6 +64,12 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             vec![("user_id", "2".into()), ("password", "long enough 123".into())],
             &[Role::Staff],
         ),
+        ("ingestion_overview", vec![], &[Role::Staff]),
+        ("report_file", vec![("file_id", "1".into())], &[Role::Staff]),
+        ("run_job_now", vec![("job_id", "1".into())], &[Role::Staff]),
+        ("set_job_paused", vec![("job_id", "1".into()), ("paused", "true".into())], &[Role::Staff]),
+        ("backfill_job", vec![("job_id", "1".into()), ("month", "2026-01".into())], &[Role::Staff]),
+        ("retry_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
     ]
 }
 
@@ -115,6 +121,13 @@ async fn each_role_is_refused_what_is_not_its_own() {
         .await
         .unwrap();
     assert_eq!(disabled, 0);
+    let (runs, paused): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM ingestion_runs), (SELECT count(*) FROM ingestion_jobs WHERE NOT enabled)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((runs, paused), (0, 0), "no run queued, no job paused");
 }
 
 #[tokio::test]

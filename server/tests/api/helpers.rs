@@ -21,6 +21,8 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub database_url: String,
+    /// The server's data folder (drop folders, uploads), new for each app.
+    pub data_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -36,6 +38,20 @@ fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
 }
 
+/// The URL of a database no test has used yet (created on first connect).
+pub fn new_database_url() -> String {
+    format!("{}/backbeat_test_{:016x}", server_url(), rand::random::<u64>())
+}
+
+/// A brand-new database with the schema, for tests that run servers as processes.
+pub async fn fresh_database() -> (String, PgPool) {
+    server::telemetry::init();
+    let url = new_database_url();
+    let pool = database::connect(&url).await.expect("test database");
+    database::migrate(&pool).await.expect("migrations");
+    (url, pool)
+}
+
 impl TestApp {
     /// A server on a brand-new database with the schema and nothing else.
     pub async fn spawn() -> TestApp {
@@ -49,8 +65,7 @@ impl TestApp {
 
     /// A server on a new database with settings changed by `configure`.
     pub async fn spawn_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
-        let name = format!("backbeat_test_{:016x}", rand::random::<u64>());
-        TestApp::spawn_with(format!("{}/{name}", server_url()), configure).await
+        TestApp::spawn_with(new_database_url(), configure).await
     }
 
     async fn spawn_with(database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
@@ -66,6 +81,7 @@ impl TestApp {
             session_absolute: chrono::Duration::hours(12),
             data_dir: std::env::temp_dir()
                 .join(format!("backbeat_test_{:x}", rand::random::<u64>())),
+            upload_max_bytes: 1024 * 1024,
             // Tests that want the scheduler turn it on (see ingest_jobs.rs).
             scheduler: SchedulerSettings {
                 enabled: false,
@@ -76,12 +92,13 @@ impl TestApp {
             },
         };
         configure(&mut settings);
+        let data_dir = settings.data_dir.clone();
         let app = Application::build(&settings, pool.clone()).await.expect("app builds");
         let address = format!("http://{}", app.addr());
         let server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("server runs");
         });
-        TestApp { address, pool, database_url, server }
+        TestApp { address, pool, database_url, data_dir, server }
     }
 
     pub fn browser(&self) -> Browser {
@@ -150,6 +167,18 @@ impl Browser {
             // tower-sessions expires the cookie (Max-Age=0) when a session is deleted.
             *cookie = if value.contains("Max-Age=0") { None } else { Some(pair) };
         }
+    }
+
+    /// Posts a file to the upload form, as a browser does.
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let mut request =
+            self.client.post(format!("{}/ingestion/upload", self.address)).multipart(form);
+        if let Some(cookie) = self.cookie() {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.expect("request is sent")
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {

@@ -6,3 +6,4 @@ mod auth;
 mod authorization;
 mod helpers;
 mod ingest;
+mod ingest_jobs;
