@@ -19,7 +19,7 @@ pub(super) fn write(
     writeln!(out, "{}", COLUMNS.join("\t"))?;
     let (mut units, mut amount, mut currencies) = (0i64, Decimal::ZERO, BTreeSet::new());
     for (index, line) in report.lines().iter().enumerate() {
-        let fact = fact(report, line, index as u64 + 2, start, end);
+        let fact = report.fact(line, index as u64 + 2, (start, end));
         write_row(out, report, line, &fact, &dates)?;
         units += fact.units;
         amount += fact.gross;
@@ -32,34 +32,6 @@ pub(super) fn write(
         writeln!(out, "Total_Amount\t{amount}")?;
     }
     writeln!(out, "Total_Units\t{units}")
-}
-
-fn fact(
-    report: &Report,
-    line: &Line,
-    number: u64,
-    start: chrono::NaiveDate,
-    end: chrono::NaiveDate,
-) -> Fact {
-    let track = report.track(line);
-    let market = report.market(line);
-    let units = report.units(line);
-    Fact {
-        line: number,
-        period_start: start,
-        period_end: end,
-        territory: market.territory(),
-        usage: report.tier(line).usage,
-        isrc: Some(track.isrc.clone()),
-        upc: track.upc.clone(),
-        platform_track_id: Some(super::platform_track_id(report.spec.platform, &track.isrc)),
-        title: track.title.clone(),
-        artist: track.artist.clone(),
-        units,
-        gross: report.rate(line) * Decimal::from(units),
-        currency: super::market::reporting_currency(report.spec.platform, market),
-        collector: None,
-    }
 }
 
 fn write_row(

@@ -260,30 +260,9 @@ impl Block<'_> {
                 ];
                 records.record(&cells)?
             };
-            emit(fact(report, line, written, units));
+            let month = report.spec.month;
+            emit(report.fact(line, written, (month.first_day(), month.last_day())));
         }
         Ok(())
-    }
-}
-
-fn fact(report: &Report, line: &Line, number: u64, units: i64) -> Fact {
-    let track = report.track(line);
-    let month = report.spec.month;
-    let market = report.market(line);
-    Fact {
-        line: number,
-        period_start: month.first_day(),
-        period_end: month.last_day(),
-        territory: market.territory(),
-        usage: report.tier(line).usage,
-        isrc: Some(track.isrc.clone()),
-        upc: track.upc.clone(),
-        platform_track_id: Some(super::platform_track_id(report.spec.platform, &track.isrc)),
-        title: track.title.clone(),
-        artist: track.artist.clone(),
-        units,
-        gross: report.rate(line) * rust_decimal::Decimal::from(units),
-        currency: super::market::reporting_currency(report.spec.platform, market),
-        collector: report.collector(line).map(str::to_string),
     }
 }

@@ -137,6 +137,30 @@ impl<'a> Report<'a> {
         out.flush()
     }
 
+    /// The fact a line states, on physical line `number`, for the period given;
+    /// formats adjust what they do not carry (YouTube has no UPC, say).
+    fn fact(&self, line: &Line, number: u64, (start, end): (NaiveDate, NaiveDate)) -> Fact {
+        let track = self.track(line);
+        let market = self.market(line);
+        let units = self.units(line);
+        Fact {
+            line: number,
+            period_start: start,
+            period_end: end,
+            territory: market.territory(),
+            usage: self.tier(line).usage,
+            isrc: Some(track.isrc.clone()),
+            upc: track.upc.clone(),
+            platform_track_id: Some(platform_track_id(self.spec.platform, &track.isrc)),
+            title: track.title.clone(),
+            artist: track.artist.clone(),
+            units,
+            gross: self.rate(line) * Decimal::from(units),
+            currency: market::reporting_currency(self.spec.platform, market),
+            collector: self.collector(line).map(str::to_string),
+        }
+    }
+
     fn track(&self, line: &Line) -> &Track {
         &self.tracks[line.track as usize]
     }

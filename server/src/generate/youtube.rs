@@ -6,9 +6,8 @@
 
 use super::{Kind, Line, Report};
 use crate::ingest::Fact;
-use app::domain::{Currency, UsageType};
+use app::domain::UsageType;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use std::io::{self, Write};
 
 const HEADER: [&str; 20] = [
@@ -50,27 +49,15 @@ pub(super) fn write(
 }
 
 fn fact(report: &Report, line: &Line, number: u64) -> Fact {
-    let track = report.track(line);
     let month = report.spec.month;
     let day = NaiveDate::from_ymd_opt(month.year(), month.month(), u32::from(line.day))
         .expect("planned days are in their month");
-    let units = report.units(line);
-    Fact {
-        line: number,
-        period_start: day,
-        period_end: day,
-        territory: report.market(line).territory(),
-        usage: report.tier(line).usage,
-        isrc: (!without_isrc(line)).then(|| track.isrc.clone()),
-        upc: None,
-        platform_track_id: Some(super::platform_track_id(report.spec.platform, &track.isrc)),
-        title: track.title.clone(),
-        artist: track.artist.clone(),
-        units,
-        gross: report.rate(line) * Decimal::from(units),
-        currency: Currency::USD,
-        collector: None,
+    let mut fact = report.fact(line, number, (day, day));
+    if without_isrc(line) {
+        fact.isrc = None;
     }
+    fact.upc = None;
+    fact
 }
 
 /// About one row in twelve has no ISRC.
