@@ -31,7 +31,8 @@ CREATE UNIQUE INDEX ingestion_jobs_name_key ON ingestion_jobs (lower(name));
 CREATE TABLE ingestion_runs (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id      bigint NOT NULL REFERENCES ingestion_jobs (id),
-    trigger     text NOT NULL CHECK (trigger IN ('schedule', 'manual', 'retry', 'backfill', 'upload')),
+    trigger     text NOT NULL
+                  CHECK (trigger IN ('schedule', 'manual', 'retry', 'backfill', 'upload', 'confirm')),
     -- The slot this run serves: a schedule time, or when staff asked.
     scheduled_for timestamptz NOT NULL,
     attempt     integer NOT NULL DEFAULT 1 CHECK (attempt > 0),
@@ -43,6 +44,8 @@ CREATE TABLE ingestion_runs (
     backfill_month date CHECK (extract(day FROM backfill_month) = 1),
     -- Load again files of this folder that were quarantined (staff pressed retry).
     retry_quarantined boolean NOT NULL DEFAULT false,
+    -- A 'confirm' run: staff confirmed that this file supersedes the one it replaces.
+    report_file_id bigint,
     worker      text,
     started_at  timestamptz,
     finished_at timestamptz,
@@ -50,6 +53,8 @@ CREATE TABLE ingestion_runs (
     files_loaded integer NOT NULL DEFAULT 0,
     files_skipped integer NOT NULL DEFAULT 0,
     files_quarantined integer NOT NULL DEFAULT 0,
+    -- Files that would supersede a loaded one and wait for staff to confirm.
+    files_awaiting integer NOT NULL DEFAULT 0,
     facts_loaded bigint NOT NULL DEFAULT 0,
     error       text,
     -- While running: the run's own lease (renewed with the job's), so a run whose
@@ -67,8 +72,17 @@ CREATE INDEX ingestion_runs_job_idx ON ingestion_runs (job_id, id DESC);
 ALTER TABLE report_files
     ADD COLUMN job_id bigint REFERENCES ingestion_jobs (id),
     ADD COLUMN run_id bigint REFERENCES ingestion_runs (id),
-    -- Where the file was found (the drop folder's copy), for retries and audits.
-    ADD COLUMN path text;
+    -- Where the file was found (the drop folder's copy), for retries, confirmations
+    -- and audits. Backbeat never deletes it.
+    ADD COLUMN path text,
+    -- A file for the same platform, sender and month as a loaded one replaces it, once
+    -- staff confirm: the old file's facts are reversed and this one's loaded, together.
+    ADD COLUMN supersedes_id bigint REFERENCES report_files (id),
+    -- Who confirmed a supersede or withdrew a file, and when.
+    ADD COLUMN decided_by bigint REFERENCES users (id),
+    ADD COLUMN decided_at timestamptz;
+ALTER TABLE ingestion_runs
+    ADD FOREIGN KEY (report_file_id) REFERENCES report_files (id);
 CREATE INDEX report_files_job_id_idx ON report_files (job_id);
 
 -- Every installation takes uploads: staff's files land in the data folder's uploads/

@@ -4,6 +4,10 @@
 //! with `hydrate` into the browser's wasm bundle (server functions become HTTP calls).
 //! Server-only code sits in `ssr` modules so the wasm build never sees it.
 
+// Leptos views are nested types; the staff tables go deeper than the default 128 in
+// the wasm build.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod catalog;
 #[cfg(feature = "ssr")]

@@ -4,10 +4,9 @@
 //! runs out lives in the server crate (`server::ingest::scheduler`): these functions
 //! only queue runs for it.
 
-use crate::{
-    domain::{Month, Role},
-    error::AppError,
-};
+#[cfg(feature = "ssr")]
+use crate::domain::Role;
+use crate::{domain::Month, error::AppError};
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -73,6 +72,7 @@ pub struct RunRow {
     pub files_loaded: i32,
     pub files_skipped: i32,
     pub files_quarantined: i32,
+    pub files_awaiting: i32,
     pub facts_loaded: i64,
     pub error: Option<String>,
 }
@@ -114,6 +114,10 @@ pub struct FileDetail {
     pub errors: Vec<FileError>,
     /// Whether a retry can be queued: quarantined, and found by a job.
     pub can_retry: bool,
+    /// The loaded file this one replaces (or would, once confirmed): id and name.
+    pub supersedes: Option<(i64, String)>,
+    /// Who confirmed, withdrew or superseded it, and when.
+    pub decided: Option<(String, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +173,23 @@ pub async fn retry_report_file(file_id: i64) -> Result<i64, AppError> {
     let pool = crate::db::pool()?;
     let job_id = ssr::retry_job_of(&pool, file_id).await?;
     ssr::queue_run(&pool, job_id, ssr::Queue::RetryQuarantined, staff.id).await
+}
+
+/// Confirms that a held file replaces the loaded one it names: a run reverses the old
+/// file's facts and loads this one, in one transaction.
+#[server(prefix = "/api", endpoint = "confirm_supersede")]
+pub async fn confirm_supersede(file_id: i64) -> Result<i64, AppError> {
+    let staff = crate::auth::ssr::require_role(&[Role::Staff]).await?;
+    let pool = crate::db::pool()?;
+    let job_id = ssr::confirm_job_of(&pool, file_id).await?;
+    ssr::queue_run(&pool, job_id, ssr::Queue::Confirm(file_id), staff.id).await
+}
+
+/// Withdraws a loaded file: its facts are reversed (never deleted), at once.
+#[server(prefix = "/api", endpoint = "withdraw_report_file")]
+pub async fn withdraw_report_file(file_id: i64) -> Result<(), AppError> {
+    let staff = crate::auth::ssr::require_role(&[Role::Staff]).await?;
+    ssr::withdraw(&crate::db::pool()?, file_id, staff.id).await
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ async fn last_runs(pool: &PgPool) -> Result<HashMap<i64, RunRow>, AppError> {
                r.started_at AS "started_at: DateTime<Utc>",
                r.finished_at AS "finished_at: DateTime<Utc>",
                r.files_seen, r.files_loaded, r.files_skipped, r.files_quarantined,
-               r.facts_loaded, r.error
+               r.files_awaiting, r.facts_loaded, r.error
         FROM ingestion_runs r JOIN ingestion_jobs j ON j.id = r.job_id
         ORDER BY r.job_id, r.id DESC
         "#
@@ -111,7 +111,7 @@ async fn runs(pool: &PgPool) -> Result<Vec<RunRow>, AppError> {
                r.started_at AS "started_at: DateTime<Utc>",
                r.finished_at AS "finished_at: DateTime<Utc>",
                r.files_seen, r.files_loaded, r.files_skipped, r.files_quarantined,
-               r.facts_loaded, r.error
+               r.files_awaiting, r.facts_loaded, r.error
         FROM ingestion_runs r JOIN ingestion_jobs j ON j.id = r.job_id
         ORDER BY r.id DESC
         LIMIT $1
@@ -139,6 +139,7 @@ struct RunRecord {
     files_loaded: i32,
     files_skipped: i32,
     files_quarantined: i32,
+    files_awaiting: i32,
     facts_loaded: i64,
     error: Option<String>,
 }
@@ -160,6 +161,7 @@ impl RunRecord {
             files_loaded: self.files_loaded,
             files_skipped: self.files_skipped,
             files_quarantined: self.files_quarantined,
+            files_awaiting: self.files_awaiting,
             facts_loaded: self.facts_loaded,
             error: self.error,
         }
@@ -212,9 +214,19 @@ async fn files(pool: &PgPool, only: Option<i64>) -> Result<Vec<FileRow>, AppErro
 
 pub async fn file_detail(pool: &PgPool, file_id: i64) -> Result<FileDetail, AppError> {
     let file = files(pool, Some(file_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    let extra = sqlx::query!("SELECT path, job_id FROM report_files WHERE id = $1", file_id)
-        .fetch_one(pool)
-        .await?;
+    let extra = sqlx::query!(
+        r#"
+        SELECT f.path, f.job_id, f.supersedes_id, s.file_name AS "supersedes_name?",
+               d.email AS "decided_by?", f.decided_at AS "decided_at: DateTime<Utc>"
+        FROM report_files f
+        LEFT JOIN report_files s ON s.id = f.supersedes_id
+        LEFT JOIN users d ON d.id = f.decided_by
+        WHERE f.id = $1
+        "#,
+        file_id
+    )
+    .fetch_one(pool)
+    .await?;
     let totals = sqlx::query!(
         r#"SELECT currency, gross::text AS "gross!" FROM report_file_totals
            WHERE report_file_id = $1 ORDER BY currency"#,
@@ -234,7 +246,15 @@ pub async fn file_detail(pool: &PgPool, file_id: i64) -> Result<FileDetail, AppE
     .fetch_all(pool)
     .await?;
     let can_retry = file.status == "quarantined" && extra.job_id.is_some();
-    Ok(FileDetail { file, path: extra.path, totals, errors, can_retry })
+    Ok(FileDetail {
+        file,
+        path: extra.path,
+        totals,
+        errors,
+        can_retry,
+        supersedes: extra.supersedes_id.zip(extra.supersedes_name),
+        decided: extra.decided_at.map(|at| (extra.decided_by.unwrap_or_default(), at)),
+    })
 }
 
 /// What a queued run is for.
@@ -242,6 +262,8 @@ pub enum Queue {
     Manual,
     Backfill(Month),
     RetryQuarantined,
+    /// Load this held file in place of the one it supersedes.
+    Confirm(i64),
 }
 
 pub async fn queue_run(
@@ -250,22 +272,25 @@ pub async fn queue_run(
     queue: Queue,
     requested_by: i64,
 ) -> Result<i64, AppError> {
-    let (trigger, month, retry) = match queue {
-        Queue::Manual => ("manual", None, false),
-        Queue::Backfill(month) => ("backfill", Some(month.first_day()), false),
-        Queue::RetryQuarantined => ("manual", None, true),
+    let (trigger, month, retry, file) = match queue {
+        Queue::Manual => ("manual", None, false, None),
+        Queue::Backfill(month) => ("backfill", Some(month.first_day()), false, None),
+        Queue::RetryQuarantined => ("manual", None, true, None),
+        Queue::Confirm(file_id) => ("confirm", None, false, Some(file_id)),
     };
     let id = sqlx::query_scalar!(
         r#"
         INSERT INTO ingestion_runs
-            (job_id, trigger, scheduled_for, backfill_month, retry_quarantined, requested_by)
-        SELECT id, $2, clock_timestamp(), $3, $4, $5 FROM ingestion_jobs WHERE id = $1
+            (job_id, trigger, scheduled_for, backfill_month, retry_quarantined, report_file_id,
+             requested_by)
+        SELECT id, $2, clock_timestamp(), $3, $4, $5, $6 FROM ingestion_jobs WHERE id = $1
         RETURNING id
         "#,
         job_id,
         trigger,
         month as _,
         retry,
+        file,
         requested_by
     )
     .fetch_optional(pool)
@@ -299,4 +324,82 @@ pub async fn retry_job_of(pool: &PgPool, file_id: i64) -> Result<i64, AppError> 
             "Only quarantined files are retried; this one is {status}."
         ))),
     }
+}
+
+/// The job whose run confirms a held file: the one that found it, else the upload job.
+pub async fn confirm_job_of(pool: &PgPool, file_id: i64) -> Result<i64, AppError> {
+    let file = sqlx::query!(
+        r#"
+        SELECT f.status,
+               coalesce(f.job_id, (SELECT min(id) FROM ingestion_jobs WHERE source = 'upload'))
+                   AS job_id
+        FROM report_files f WHERE f.id = $1
+        "#,
+        file_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if file.status != "awaiting_confirmation" {
+        return Err(AppError::invalid(format!(
+            "Only a file awaiting confirmation can be confirmed; this one is {}.",
+            file.status.replace('_', " ")
+        )));
+    }
+    file.job_id.ok_or_else(|| AppError::invalid("There is no upload job to run the confirmation."))
+}
+
+/// Cancels a loaded file's facts with reversal rows (the same lines, units and gross
+/// negated) and gives it `status` (`superseded` or `withdrawn`). Nothing is deleted, and
+/// the file's own figures stay to be read beside their reversal. False when the file
+/// was not loaded (nothing to reverse).
+pub async fn reverse_file(
+    tx: &mut sqlx::PgConnection,
+    file_id: i64,
+    status: &str,
+    decided_by: Option<i64>,
+) -> Result<bool, AppError> {
+    let current =
+        sqlx::query_scalar!("SELECT status FROM report_files WHERE id = $1 FOR UPDATE", file_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    if current != "loaded" {
+        return Ok(false);
+    }
+    sqlx::query!(
+        r#"
+        INSERT INTO stream_facts
+            (report_file_id, line_number, reversal, accounting_month, period_start, period_end,
+             platform, territory, usage_type, isrc, upc, platform_track_id, track_id, title,
+             artist, units, gross, currency, collector)
+        SELECT report_file_id, line_number, true, accounting_month, period_start, period_end,
+               platform, territory, usage_type, isrc, upc, platform_track_id, track_id, title,
+               artist, -units, -gross, currency, collector
+        FROM stream_facts
+        WHERE report_file_id = $1 AND NOT reversal
+        "#,
+        file_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE report_files SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1",
+        file_id,
+        status,
+        decided_by
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// Withdraws a loaded file: its facts reversed, in one transaction.
+pub async fn withdraw(pool: &PgPool, file_id: i64, staff_id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if !reverse_file(&mut tx, file_id, "withdrawn", Some(staff_id)).await? {
+        return Err(AppError::invalid("Only a loaded file can be withdrawn."));
+    }
+    tx.commit().await?;
+    Ok(())
 }

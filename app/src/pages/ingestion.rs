@@ -5,8 +5,9 @@ use super::components::{Stat, WithUser, action_feedback, loaded};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ingestion::{
-    BackfillJob, FileDetail, FileRow, Freshness, JobRow, Overview, RetryReportFile, RunJobNow,
-    RunRow, SetJobPaused, ingestion_overview, report_file,
+    BackfillJob, ConfirmSupersede, FileDetail, FileRow, Freshness, JobRow, Overview,
+    RetryReportFile, RunJobNow, RunRow, SetJobPaused, WithdrawReportFile, ingestion_overview,
+    report_file,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -59,11 +60,13 @@ fn Ingestion() -> impl IntoView {
         {action_feedback(actions.pause, "Saved.")}
         {action_feedback(actions.backfill, "Backfill queued.")}
         {loaded(overview, move |overview: Overview| {
+            // Each section's view type erased: one nested type for the whole page is
+            // more than the compiler's recursion limit allows in the wasm build.
             view! {
-                <FileStats counts=overview.file_counts.clone() />
-                <Jobs jobs=overview.jobs.clone() actions />
-                <Runs runs=overview.runs.clone() />
-                <Files files=overview.files.clone() />
+                {view! { <FileStats counts=overview.file_counts.clone() /> }.into_any()}
+                {view! { <Jobs jobs=overview.jobs.clone() actions /> }.into_any()}
+                {view! { <Runs runs=overview.runs.clone() /> }.into_any()}
+                {view! { <Files files=overview.files.clone() /> }.into_any()}
             }
         })}
     }
@@ -240,9 +243,14 @@ fn RunSummary(run: RunRow) -> impl IntoView {
         "queued" => format!("waiting since {}", when(Some(run.not_before))),
         "running" => format!("{} files so far", run.files_seen),
         _ => format!(
-            "{} loaded, {} quarantined · {}",
+            "{} loaded, {} quarantined{} · {}",
             run.files_loaded,
             run.files_quarantined,
+            if run.files_awaiting > 0 {
+                format!(", {} awaiting confirmation", run.files_awaiting)
+            } else {
+                String::new()
+            },
             when(run.finished_at)
         ),
     };
@@ -258,7 +266,9 @@ fn StatusBadge(status: String) -> impl IntoView {
     let class = match status.as_str() {
         "succeeded" | "loaded" => "badge badge-ok",
         "failed" | "quarantined" => "badge badge-error",
-        "queued" | "running" | "awaiting_confirmation" => "badge badge-warn",
+        "queued" | "running" | "awaiting_confirmation" | "superseded" | "withdrawn" => {
+            "badge badge-warn"
+        }
         _ => "badge",
     };
     view! { <span class=class>{status.replace('_', " ")}</span> }
@@ -362,13 +372,28 @@ pub fn ReportFilePage() -> impl IntoView {
     }
 }
 
+/// What staff can do to a report file.
+#[derive(Clone, Copy)]
+struct FileActions {
+    retry: ServerAction<RetryReportFile>,
+    confirm: ServerAction<ConfirmSupersede>,
+    withdraw: ServerAction<WithdrawReportFile>,
+}
+
 #[component]
 fn ReportFile() -> impl IntoView {
     let params = use_params_map();
-    let retry = ServerAction::<RetryReportFile>::new();
+    let actions = FileActions {
+        retry: ServerAction::new(),
+        confirm: ServerAction::new(),
+        withdraw: ServerAction::new(),
+    };
     let detail = Resource::new(
-        move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()),
-        |id| async move {
+        move || {
+            let id = params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+            (id, actions.withdraw.version().get())
+        },
+        |(id, _)| async move {
             match id {
                 Some(id) => report_file(id).await,
                 None => Err(AppError::NotFound),
@@ -376,14 +401,51 @@ fn ReportFile() -> impl IntoView {
         },
     );
     view! {
-        {action_feedback(retry, "Retry queued: the file's job loads it again within seconds.")}
-        {loaded(detail, move |detail: FileDetail| view! { <FileView detail retry /> })}
+        {action_feedback(actions.retry, "Retry queued: the file's job loads it again within seconds.")}
+        {action_feedback(
+            actions.confirm,
+            "Confirmed: a run now reverses the old file and loads this one (see Ingestion).",
+        )}
+        {action_feedback(actions.withdraw, "Withdrawn: its facts are reversed.")}
+        {loaded(detail, move |detail: FileDetail| view! { <FileView detail actions /> })}
     }
 }
 
 #[component]
-fn FileView(detail: FileDetail, retry: ServerAction<RetryReportFile>) -> impl IntoView {
-    let FileDetail { file, path, totals, errors, can_retry } = detail;
+fn FileView(detail: FileDetail, actions: FileActions) -> impl IntoView {
+    let FileDetail { file, path, totals, errors, can_retry, supersedes, decided } = detail;
+    let awaiting = file.status == "awaiting_confirmation";
+    let supersedes = supersedes.map(|(id, name)| {
+        let verb = if awaiting { "Would replace" } else { "Replaced" };
+        view! {
+            <p class="notice notice-warning">
+                {verb} " " <a href=format!("/ingestion/files/{id}")>{name}</a>
+                ", a loaded file for the same platform, sender and month."
+                {awaiting.then_some(" Confirm to reverse its facts and load this file instead, in one step.")}
+            </p>
+        }
+    });
+    let decided = decided.map(|(who, at)| {
+        view! { <p class="muted">"Decided by " {who} ", " {when(Some(at))}</p> }
+    });
+    let confirm = awaiting.then(|| {
+        let id = file.id.to_string();
+        view! {
+            <ActionForm action=actions.confirm attr:class="form-row">
+                <input type="hidden" name="file_id" value=id />
+                <button type="submit" class="button">"Confirm it replaces the old file"</button>
+            </ActionForm>
+        }
+    });
+    let withdraw = (file.status == "loaded").then(|| {
+        let id = file.id.to_string();
+        view! {
+            <ActionForm action=actions.withdraw attr:class="form-row">
+                <input type="hidden" name="file_id" value=id />
+                <button type="submit" class="button-quiet">"Withdraw this file"</button>
+            </ActionForm>
+        }
+    });
     let shown = errors.len() as i64;
     let id = file.id.to_string();
     view! {
@@ -409,8 +471,12 @@ fn FileView(detail: FileDetail, retry: ServerAction<RetryReportFile>) -> impl In
         {file.warnings.into_iter().map(|w| view! {
             <p class="notice notice-warning">"Accepted with a warning: " {w}</p>
         }).collect_view()}
+        {supersedes}
+        {decided}
+        {confirm}
+        {withdraw}
         {can_retry.then(|| view! {
-            <ActionForm action=retry attr:class="form-row">
+            <ActionForm action=actions.retry attr:class="form-row">
                 <input type="hidden" name="file_id" value=id />
                 <button type="submit" class="button">"Retry this file"</button>
             </ActionForm>

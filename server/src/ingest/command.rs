@@ -68,6 +68,12 @@ fn print_summary(summary: &[(PathBuf, Outcome)]) {
                     "already", "-", "-"
                 );
             }
+            Outcome::AwaitingConfirmation { file_id, supersedes } => {
+                println!(
+                    "{name:<48} {:<12} {:>10} {:>10}  file {file_id} would replace file {supersedes}: confirm on the Ingestion page",
+                    "held", "-", "-"
+                );
+            }
             Outcome::Quarantined { file_id, errors, first } => {
                 let first = first.as_ref().map(ToString::to_string).unwrap_or_default();
                 println!(

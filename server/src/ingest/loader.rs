@@ -2,7 +2,7 @@
 //! (one transaction, facts streamed in with COPY), or quarantined with its errors.
 
 use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use app::domain::{Month, Platform};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -59,6 +59,11 @@ pub enum Outcome {
         errors: u64,
         first: Option<LineError>,
     },
+    /// Same platform, sender and month as loaded file `supersedes`: staff decide.
+    AwaitingConfirmation {
+        file_id: i64,
+        supersedes: i64,
+    },
 }
 
 /// What a parser sends the database side: a month to make room for, or COPY rows.
@@ -92,13 +97,13 @@ pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Ou
             });
         }
     };
-    let (sender, receiver) = mpsc::channel::<Chunk>(8);
-    let parsing =
-        tokio::task::spawn_blocking(move || parse_to_copy(report, file_id, &matcher, sender));
-    copy_chunks(&mut tx, receiver).await?;
-    let parsed = parsing.await.context("the parser stopped")?;
-    match parsed {
+    match copy_report(&mut tx, report, file_id, matcher).await? {
         Ok((meta, totals)) => {
+            // Facts are only known once parsed; a rare supersede costs a rolled-back COPY.
+            if let Some(previous) = loaded_for_same_period(&mut tx, &meta, file_id).await? {
+                tx.rollback().await?;
+                return hold(pool, &file, &meta, &totals, previous).await;
+            }
             finish_loaded(&mut tx, file_id, &meta, &totals).await?;
             tx.commit().await?;
             Ok(Outcome::Loaded {
@@ -111,6 +116,155 @@ pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Ou
         Err(errors) => {
             tx.rollback().await?;
             quarantine(pool, &file, errors).await
+        }
+    }
+}
+
+/// Parses `report` on a blocking thread and COPYs its facts in `tx` as file `file_id`.
+/// The outer error is the database's; the inner one the file's.
+async fn copy_report(
+    tx: &mut PgConnection,
+    report: ReportSource,
+    file_id: i64,
+    matcher: Matcher,
+) -> Result<std::result::Result<(ReportMeta, Totals), ErrorLog>> {
+    let (sender, receiver) = mpsc::channel::<Chunk>(8);
+    let parsing =
+        tokio::task::spawn_blocking(move || parse_to_copy(report, file_id, &matcher, sender));
+    copy_chunks(tx, receiver).await?;
+    parsing.await.context("the parser stopped")
+}
+
+/// A loaded file for the same platform, sender and month: the one this file would
+/// replace.
+async fn loaded_for_same_period(
+    tx: &mut PgConnection,
+    meta: &ReportMeta,
+    file_id: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT id FROM report_files
+        WHERE platform = $1 AND sender = $2 AND accounting_month = $3
+          AND status = 'loaded' AND id <> $4
+        ORDER BY id DESC LIMIT 1
+        "#,
+        meta.platform.code(),
+        meta.sender,
+        Month::of_period_end(meta.period_end).first_day() as _,
+        file_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// Records a file that would supersede `previous`, with what it holds, to wait for
+/// staff. Nothing of it is loaded until they confirm ([`confirm_supersede`]).
+async fn hold(
+    pool: &PgPool,
+    file: &FileRow,
+    meta: &ReportMeta,
+    totals: &Totals,
+    previous: i64,
+) -> Result<Outcome> {
+    let file_id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO report_files
+            (sha256, file_name, size_bytes, source, status, job_id, run_id, path, format,
+             platform, sender, period_start, period_end, accounting_month, fact_count,
+             units_total, warnings, supersedes_id)
+        VALUES ($1, $2, $3, $4, 'awaiting_confirmation', $5, $6, $7, $8, $9, $10, $11, $12,
+                $13, $14, $15, $16, $17)
+        ON CONFLICT (sha256) WHERE status <> 'quarantined' DO NOTHING
+        RETURNING id
+        "#,
+        file.sha256,
+        file.name,
+        file.size as i64,
+        file.origin.source.code(),
+        file.origin.job_id,
+        file.origin.run_id,
+        file.path,
+        meta.format,
+        meta.platform.code(),
+        meta.sender,
+        meta.period_start as _,
+        meta.period_end as _,
+        Month::of_period_end(meta.period_end).first_day() as _,
+        totals.facts as i64,
+        totals.units,
+        &meta.warnings,
+        previous
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(match file_id {
+        Some(file_id) => Outcome::AwaitingConfirmation { file_id, supersedes: previous },
+        None => Outcome::AlreadyLoaded { file_id: seen(pool, &file.sha256).await?.unwrap_or(0) },
+    })
+}
+
+/// Staff confirmed that file `file_id` supersedes the file it names: in one
+/// transaction, the old file's facts are reversed, it is marked superseded, and this
+/// file is loaded. The file must still be where it was found, unchanged.
+pub async fn confirm_supersede(
+    pool: &PgPool,
+    file_id: i64,
+    decided_by: Option<i64>,
+) -> Result<Outcome> {
+    let held = sqlx::query!(
+        "SELECT status, path, sha256, supersedes_id FROM report_files WHERE id = $1",
+        file_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .with_context(|| format!("there is no report file {file_id}"))?;
+    if held.status != "awaiting_confirmation" {
+        bail!("file {file_id} is {}, not awaiting confirmation", held.status.replace('_', " "));
+    }
+    let path = held.path.map(std::path::PathBuf::from).context("the file's path was not kept")?;
+    let (sha256, _) = checksum(&path)
+        .with_context(|| format!("the file is no longer at {}; put it back", path.display()))?;
+    if sha256 != held.sha256 {
+        bail!("{} has changed since it was received; upload the new one", path.display());
+    }
+    let report =
+        ReportSource::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let matcher = Matcher::load(pool).await?;
+
+    let mut tx = pool.begin().await?;
+    let status: String =
+        sqlx::query_scalar!("SELECT status FROM report_files WHERE id = $1 FOR UPDATE", file_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if status != "awaiting_confirmation" {
+        bail!("file {file_id} was decided meanwhile: it is {status}");
+    }
+    if let Some(previous) = held.supersedes_id {
+        app::ingestion::ssr::reverse_file(&mut tx, previous, "superseded", decided_by).await?;
+    }
+    match copy_report(&mut tx, report, file_id, matcher).await? {
+        Ok((meta, totals)) => {
+            finish_loaded(&mut tx, file_id, &meta, &totals).await?;
+            sqlx::query!(
+                "UPDATE report_files SET decided_by = $2, decided_at = now() WHERE id = $1",
+                file_id,
+                decided_by
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Outcome::Loaded {
+                file_id,
+                facts: totals.facts,
+                matched: totals.matched,
+                warnings: meta.warnings,
+            })
+        }
+        Err(errors) => {
+            tx.rollback().await?;
+            let first = errors.kept().first().map(ToString::to_string).unwrap_or_default();
+            bail!("file {file_id} no longer parses ({first}); nothing was changed")
         }
     }
 }
@@ -377,7 +531,8 @@ async fn finish_loaded(
     sqlx::query!(
         r#"
         UPDATE report_files
-        SET format = $2, platform = $3, sender = $4, period_start = $5, period_end = $6,
+        SET status = 'loaded', format = $2, platform = $3, sender = $4, period_start = $5,
+            period_end = $6,
             accounting_month = $7, fact_count = $8, units_total = $9, warnings = $10,
             loaded_at = now()
         WHERE id = $1

@@ -14,7 +14,7 @@
 //! Loading itself is the loader's (exactly once by checksum, all or nothing), so even a
 //! run repeated after a crash cannot load a file twice.
 
-use super::loader::{Origin, Outcome, Source, load_file};
+use super::loader::{Origin, Outcome, Source, confirm_supersede, load_file};
 use super::source::{ReportSource, checksum};
 use crate::config::SchedulerSettings;
 use anyhow::{Context, Result, bail};
@@ -57,6 +57,9 @@ struct Run {
     source: String,
     backfill_month: Option<chrono::NaiveDate>,
     retry_quarantined: bool,
+    /// Set for a run that confirms a held file's supersede.
+    confirm_file: Option<i64>,
+    requested_by: Option<i64>,
 }
 
 #[derive(Debug, Default)]
@@ -65,7 +68,23 @@ struct Counts {
     loaded: i32,
     skipped: i32,
     quarantined: i32,
+    awaiting: i32,
     facts: i64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Option<&Outcome>) {
+        self.seen += 1;
+        match outcome {
+            None | Some(Outcome::AlreadyLoaded { .. }) => self.skipped += 1,
+            Some(Outcome::Loaded { facts, .. }) => {
+                self.loaded += 1;
+                self.facts += *facts as i64;
+            }
+            Some(Outcome::Quarantined { .. }) => self.quarantined += 1,
+            Some(Outcome::AwaitingConfirmation { .. }) => self.awaiting += 1,
+        }
+    }
 }
 
 impl Scheduler {
@@ -177,7 +196,7 @@ impl Scheduler {
                 WHERE r.status = 'queued' AND r.not_before <= now()
                   AND (j.lease_expires_at IS NULL OR j.lease_expires_at < now())
                   -- A paused job keeps its scheduled runs waiting; staff's own run.
-                  AND (j.enabled OR r.trigger IN ('manual', 'backfill', 'upload'))
+                  AND (j.enabled OR r.trigger IN ('manual', 'backfill', 'upload', 'confirm'))
                 ORDER BY r.not_before, r.id
                 LIMIT 1
                 FOR UPDATE OF r, j SKIP LOCKED
@@ -193,7 +212,8 @@ impl Scheduler {
             FROM candidate c JOIN leased l ON l.id = c.job_id
             WHERE r.id = c.id
             RETURNING r.id, r.job_id, l.folder, l.source,
-                      r.backfill_month AS "backfill_month: chrono::NaiveDate", r.retry_quarantined
+                      r.backfill_month AS "backfill_month: chrono::NaiveDate", r.retry_quarantined,
+                      r.report_file_id, r.requested_by
             "#,
             self.worker,
             lease
@@ -207,6 +227,8 @@ impl Scheduler {
             source: r.source,
             backfill_month: r.backfill_month,
             retry_quarantined: r.retry_quarantined,
+            confirm_file: r.report_file_id,
+            requested_by: r.requested_by,
         }))
     }
 
@@ -255,9 +277,19 @@ impl Scheduler {
         }
     }
 
-    /// Loads the folder's new files, one by one, recording progress as it goes.
+    /// Loads the folder's new files, one by one, recording progress as it goes; or,
+    /// for a confirmation, the held file in place of the one it supersedes.
     async fn work(&self, run: &Run) -> Result<Counts, (Counts, anyhow::Error)> {
         let mut counts = Counts::default();
+        if let Some(file_id) = run.confirm_file {
+            return match confirm_supersede(&self.pool, file_id, run.requested_by).await {
+                Ok(outcome) => {
+                    counts.add(Some(&outcome));
+                    Ok(counts)
+                }
+                Err(e) => Err((counts, e)),
+            };
+        }
         let files = match self.files(run) {
             Ok(files) => files,
             Err(e) => return Err((counts, e)),
@@ -265,15 +297,8 @@ impl Scheduler {
         let source = if run.source == "upload" { Source::Upload } else { Source::DropFolder };
         let origin = Origin { source, job_id: Some(run.job_id), run_id: Some(run.id) };
         for path in files {
-            counts.seen += 1;
             match self.load(run, &path, &origin).await {
-                Ok(None) => counts.skipped += 1,
-                Ok(Some(Outcome::Loaded { facts, .. })) => {
-                    counts.loaded += 1;
-                    counts.facts += facts as i64;
-                }
-                Ok(Some(Outcome::AlreadyLoaded { .. })) => counts.skipped += 1,
-                Ok(Some(Outcome::Quarantined { .. })) => counts.quarantined += 1,
+                Ok(outcome) => counts.add(outcome.as_ref()),
                 Err(e) => return Err((counts, e.context(format!("loading {}", path.display())))),
             }
             if let Err(e) = self.progress(run.id, &counts).await {
@@ -332,7 +357,7 @@ impl Scheduler {
             r#"
             UPDATE ingestion_runs
             SET files_seen = $2, files_loaded = $3, files_skipped = $4,
-                files_quarantined = $5, facts_loaded = $6
+                files_quarantined = $5, files_awaiting = $6, facts_loaded = $7
             WHERE id = $1
             "#,
             run_id,
@@ -340,6 +365,7 @@ impl Scheduler {
             counts.loaded,
             counts.skipped,
             counts.quarantined,
+            counts.awaiting,
             counts.facts
         )
         .execute(&self.pool)
@@ -355,7 +381,7 @@ impl Scheduler {
             SET status = CASE WHEN $2::text IS NULL THEN 'succeeded' ELSE 'failed' END,
                 error = $2, finished_at = now(), lease_expires_at = NULL,
                 files_seen = $3, files_loaded = $4, files_skipped = $5,
-                files_quarantined = $6, facts_loaded = $7
+                files_quarantined = $6, files_awaiting = $7, facts_loaded = $8
             WHERE id = $1
             "#,
             run.id,
@@ -364,6 +390,7 @@ impl Scheduler {
             counts.loaded,
             counts.skipped,
             counts.quarantined,
+            counts.awaiting,
             counts.facts
         )
         .execute(&mut *tx)
@@ -391,10 +418,10 @@ impl Scheduler {
             r#"
             INSERT INTO ingestion_runs
                 (job_id, trigger, scheduled_for, attempt, not_before, backfill_month,
-                 retry_quarantined, requested_by)
+                 retry_quarantined, report_file_id, requested_by)
             SELECT job_id, 'retry', scheduled_for, attempt + 1,
                    now() + make_interval(secs => $2 * 2 ^ (attempt - 1)),
-                   backfill_month, retry_quarantined, requested_by
+                   backfill_month, retry_quarantined, report_file_id, requested_by
             FROM ingestion_runs
             WHERE id = $1 AND attempt < $3
             ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING

@@ -70,6 +70,8 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("set_job_paused", vec![("job_id", "1".into()), ("paused", "true".into())], &[Role::Staff]),
         ("backfill_job", vec![("job_id", "1".into()), ("month", "2026-01".into())], &[Role::Staff]),
         ("retry_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
+        ("confirm_supersede", vec![("file_id", "1".into())], &[Role::Staff]),
+        ("withdraw_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
     ]
 }
 

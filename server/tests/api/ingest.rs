@@ -175,14 +175,22 @@ async fn gzip_and_zip_deliveries_load_like_the_plain_file() {
     assert!(matches!(load(&app.pool, &gz_path).await, Outcome::Loaded { facts: 5, .. }));
 
     // A different delivery of the same month: the zip holds the file with one change,
-    // so its checksum differs.
+    // so its checksum differs, and it waits to replace the first (read whole all the same).
     let changed = String::from_utf8(text).unwrap().replace("SPOT-2026-03-001", "SPOT-2026-03-002");
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("__MACOSX/._report.tsv", zip::write::SimpleFileOptions::default()).unwrap();
     zip.start_file("report.tsv", zip::write::SimpleFileOptions::default()).unwrap();
     zip.write_all(changed.as_bytes()).unwrap();
     let zip_path = write_temp(&dir, "report.zip", &zip.finish().unwrap().into_inner());
-    assert!(matches!(load(&app.pool, &zip_path).await, Outcome::Loaded { facts: 5, .. }));
+    let Outcome::AwaitingConfirmation { file_id, .. } = load(&app.pool, &zip_path).await else {
+        panic!("the zip delivery replaces the first, once confirmed");
+    };
+    let facts: i64 = sqlx::query_scalar("SELECT fact_count FROM report_files WHERE id = $1")
+        .bind(file_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(facts, 5);
 }
 
 fn empty_zip() -> Vec<u8> {
@@ -227,4 +235,105 @@ async fn the_youtube_sample_loads_with_its_corrections() {
         .await
         .unwrap();
     assert_eq!(negative, 1, "a revenue correction is a fact of its own");
+}
+
+/// Net gross of all facts (reversals included) per currency.
+async fn net_gross(pool: &PgPool) -> Vec<(String, Decimal)> {
+    sqlx::query_as(
+        "SELECT currency::text, sum(gross) FROM stream_facts GROUP BY 1 HAVING sum(gross) <> 0 ORDER BY 1",
+    )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// What a file states it holds, per currency.
+async fn stated(pool: &PgPool, file_id: i64) -> Vec<(String, Decimal)> {
+    sqlx::query_as(
+        "SELECT currency::text, gross FROM report_file_totals WHERE report_file_id = $1 ORDER BY 1",
+    )
+    .bind(file_id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn generated(dir: &Path, seed: u64, rows: usize) -> PathBuf {
+    use server::generate::{Report, Spec, command::write_file, unknown_tracks};
+    let spec = Spec {
+        platform: app::domain::Platform::Deezer,
+        month: "2026-03".parse().unwrap(),
+        rows,
+        seed,
+    };
+    let tracks = unknown_tracks();
+    let folder = dir.join(format!("seed{seed}"));
+    write_file(&Report::plan(spec, &tracks), &folder, || {}).unwrap()
+}
+
+#[tokio::test]
+async fn a_file_for_a_loaded_month_waits_for_staff_then_replaces_it_whole() {
+    use server::ingest::loader::confirm_supersede;
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = generated(dir.path(), 1, 50);
+    let second = generated(dir.path(), 2, 60);
+
+    let Outcome::Loaded { file_id: old, .. } = load(&app.pool, &first).await else {
+        panic!("the first report loads");
+    };
+    let Outcome::AwaitingConfirmation { file_id: new, supersedes } = load(&app.pool, &second).await
+    else {
+        panic!("a second report for the month waits");
+    };
+    assert_eq!(supersedes, old);
+    assert_eq!(net_gross(&app.pool).await, stated(&app.pool, old).await, "nothing changed yet");
+    assert!(matches!(load(&app.pool, &second).await, Outcome::AlreadyLoaded { .. }));
+
+    let moved = second.with_extension("moved");
+    std::fs::rename(&second, &moved).unwrap();
+    let error = confirm_supersede(&app.pool, new, None).await.unwrap_err();
+    assert!(format!("{error:#}").contains("no longer at"), "{error:#}");
+    std::fs::rename(&moved, &second).unwrap();
+
+    let Outcome::Loaded { facts, .. } = confirm_supersede(&app.pool, new, None).await.unwrap()
+    else {
+        panic!("confirming loads it");
+    };
+    assert_eq!(facts, 60);
+    assert_eq!(
+        net_gross(&app.pool).await,
+        stated(&app.pool, new).await,
+        "only the new file counts"
+    );
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM report_files ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(statuses, ["superseded", "loaded"]);
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM stream_facts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(rows, 50 + 50 + 60, "the old lines stay, each with its reversal");
+    assert!(confirm_supersede(&app.pool, new, None).await.is_err(), "decided once");
+}
+
+#[tokio::test]
+async fn a_withdrawn_file_leaves_only_the_others() {
+    use app::{domain::Role, users::Link};
+    let app = TestApp::spawn().await;
+    let staff = crate::helpers::user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let Outcome::Loaded { file_id: kept, .. } = load(&app.pool, &sample()).await else {
+        panic!("the sample loads");
+    };
+    let Outcome::Loaded { file_id: withdrawn, .. } =
+        load(&app.pool, &generated(dir.path(), 1, 40)).await
+    else {
+        panic!("the generated report loads");
+    };
+    app::ingestion::ssr::withdraw(&app.pool, withdrawn, staff).await.unwrap();
+    assert_eq!(net_gross(&app.pool).await, stated(&app.pool, kept).await);
+    let again = app::ingestion::ssr::withdraw(&app.pool, withdrawn, staff).await;
+    assert!(again.is_err(), "a withdrawn file cannot be withdrawn twice");
+    assert_eq!(net_gross(&app.pool).await, stated(&app.pool, kept).await);
 }
