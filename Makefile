@@ -14,13 +14,14 @@ HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --
 PORT ?= 3000
 E2E_PORT ?= 3100
 
-.PHONY: help run test build server site setup-run setup-test database lint fmt sqlx-prepare e2e unit
+.PHONY: help run test build server site setup-run setup-test database lint fmt sqlx-prepare e2e unit fuzz
 
 help:
 	@echo "make run            set up, build, load demo data and serve http://127.0.0.1:$(PORT)"
 	@echo "make test           every check: format, lints, unit, integration and browser tests"
 	@echo "make sqlx-prepare   refresh .sqlx/ after changing a query or a migration"
 	@echo "make fmt            format the code"
+	@echo "make fuzz           fuzz each report parser for FUZZ_SECONDS (default 60) each"
 
 setup-run:
 	@.ci/setup.sh run
@@ -77,3 +78,19 @@ unit:
 
 e2e: build
 	@.ci/e2e.sh $(E2E_PORT)
+
+# The parsers under libFuzzer (cargo-fuzz). cargo-fuzz needs nightly compiler flags;
+# RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them. New inputs go to a scratch
+# corpus under target/; crashes to fuzz/artifacts/: copy one into fuzz/corpus/<target>/
+# with its fix, and `make test` replays it from then on.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := dsr apple youtube any
+fuzz: setup-run
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p target/fuzz-corpus/$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && RUSTC_BOOTSTRAP=1 SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx \
+	    cargo fuzz run -O $$target ../target/fuzz-corpus/$$target corpus/$$target \
+	    -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536) || exit 1; \
+	done

@@ -14,7 +14,7 @@ use super::{ErrorLog, Fact, LineError, ReportMeta};
 use app::domain::{Currency, Isrc, Platform, Territory, Upc, UsageType};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead};
 
 pub const FORMAT: &str = "dsr";
@@ -36,7 +36,9 @@ pub fn parse<R: BufRead>(
     let mut plan = Plan::default();
     let mut errors = ErrorLog::default();
     walk(open().map_err(ErrorLog::unreadable)?, &mut errors, |event| plan.take(event));
-    plan.errors.absorb(errors);
+    // Line errors first, in file order; then what only the whole file shows.
+    errors.absorb(std::mem::take(&mut plan.errors));
+    plan.errors = errors;
     let meta = plan.finish()?;
 
     let mut errors = ErrorLog::default();
@@ -96,6 +98,8 @@ struct Foot {
 enum Event {
     Head(u64, Head),
     Summary(u64, String, Summary),
+    /// A summary record with errors of its own (already reported), by id.
+    BrokenSummary(String),
     Sale(Sale),
     Foot(Foot),
     /// The walk is over: how many lines it saw, with and without `#` comment lines.
@@ -118,6 +122,8 @@ struct Share {
 struct Plan {
     head: Option<Head>,
     summaries: HashMap<String, Summary>,
+    /// Summaries that did not parse: their sales lines are not errors twice over.
+    broken: HashSet<String>,
     shares: HashMap<String, Share>,
     foot: Option<Foot>,
     counts: (u64, u64, u64),
@@ -150,6 +156,9 @@ impl Plan {
                     ));
                 }
             }
+            Event::BrokenSummary(id) => {
+                self.broken.insert(id);
+            }
             Event::Sale(sale) => self.count_sale(sale),
             Event::Foot(foot) => self.foot = Some(foot),
             Event::End { lines, comment_lines, blocks } => {
@@ -159,6 +168,9 @@ impl Plan {
     }
 
     fn count_sale(&mut self, sale: Sale) {
+        if self.broken.contains(&sale.summary_id) {
+            return; // Its summary's own error says what is wrong.
+        }
         if !self.summaries.contains_key(&sale.summary_id) {
             self.errors.push(LineError::new(
                 sale.line,
@@ -356,8 +368,10 @@ fn walk<R: BufRead>(reader: R, errors: &mut ErrorLog, mut on: impl FnMut(Event))
                 }
             }
             "SY" => {
-                if let Some((id, summary)) = record.summary() {
-                    on(Event::Summary(line, id, summary));
+                let id = record.text(1).to_string();
+                match record.summary() {
+                    Some((id, summary)) => on(Event::Summary(line, id, summary)),
+                    None => on(Event::BrokenSummary(id)),
                 }
             }
             "RE" | "AS" => {

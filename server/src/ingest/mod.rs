@@ -10,6 +10,7 @@ pub mod command;
 pub mod dsr;
 pub mod errors;
 pub mod fact;
+pub mod fuzzing;
 pub mod loader;
 pub mod scheduler;
 pub mod source;
@@ -24,21 +25,46 @@ pub use source::ReportSource;
 /// `emit` with what the file says about itself.
 pub fn parse(
     report: &ReportSource,
+    emit: impl FnMut(&ReportMeta, Fact),
+) -> Result<ReportMeta, ErrorLog> {
+    parse_with(|| report.reader(), emit)
+}
+
+/// [`parse`] for a report already in memory (the fuzz targets' way in).
+pub fn parse_bytes(
+    bytes: &[u8],
+    emit: impl FnMut(&ReportMeta, Fact),
+) -> Result<ReportMeta, ErrorLog> {
+    parse_with(|| Ok(std::io::Cursor::new(bytes)), emit)
+}
+
+fn parse_with<R: std::io::BufRead>(
+    open: impl Fn() -> std::io::Result<R>,
     mut emit: impl FnMut(&ReportMeta, Fact),
 ) -> Result<ReportMeta, ErrorLog> {
-    let first_line = report.first_line().map_err(ErrorLog::unreadable)?;
+    let first_line =
+        first_line(open().map_err(ErrorLog::unreadable)?).map_err(ErrorLog::unreadable)?;
     if dsr::recognises(&first_line) {
-        dsr::parse(|| report.reader(), emit)
+        dsr::parse(open, emit)
     } else if apple::recognises(&first_line) {
-        apple::parse(report.reader().map_err(ErrorLog::unreadable)?, &mut emit)
+        apple::parse(open().map_err(ErrorLog::unreadable)?, &mut emit)
     } else if youtube::recognises(&first_line) {
-        youtube::parse(report.reader().map_err(ErrorLog::unreadable)?, &mut emit)
+        youtube::parse(open().map_err(ErrorLog::unreadable)?, &mut emit)
     } else {
         let mut log = ErrorLog::default();
         let reason = "not a report format Backbeat reads (see docs/formats.md)";
         log.push(LineError::new(1, "-", first_line.trim_end(), reason));
         Err(log)
     }
+}
+
+/// The first line of a report (for recognising its format), lossily decoded; at most
+/// 64 KiB of it, whatever the file holds.
+pub fn first_line(reader: impl std::io::BufRead) -> std::io::Result<String> {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    reader.take(64 * 1024).read_until(b'\n', &mut line)?;
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// The non-blank lines of a text report with their physical line numbers (1-based),

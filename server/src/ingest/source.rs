@@ -58,13 +58,6 @@ impl ReportSource {
             Box::new(BufReader::with_capacity(1 << 16, file))
         })
     }
-
-    /// The first line of the report text (for recognising its format), lossily decoded.
-    pub fn first_line(&self) -> io::Result<String> {
-        let mut line = Vec::new();
-        self.reader()?.take(64 * 1024).read_until(b'\n', &mut line)?;
-        Ok(String::from_utf8_lossy(&line).into_owned())
-    }
 }
 
 fn extract_first_report(path: &Path) -> io::Result<(tempfile::NamedTempFile, bool)> {

@@ -337,3 +337,91 @@ async fn a_withdrawn_file_leaves_only_the_others() {
     assert!(again.is_err(), "a withdrawn file cannot be withdrawn twice");
     assert_eq!(net_gross(&app.pool).await, stated(&app.pool, kept).await);
 }
+
+fn data(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_kind_of_bad_line_is_named_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dsr = data("dsr/spotify_2026-03.tsv");
+    let apple = data("apple/apple_2026-10.txt");
+    let youtube = data("youtube/youtube_2026-03.csv");
+    let without_foot: String =
+        dsr.lines().filter(|l| !l.starts_with("FOOT")).map(|l| format!("{l}\n")).collect();
+    // (file, contents, line, column, value, a word of the reason)
+    let cases = [
+        ("truncated.tsv", without_foot, 14, "RecordType", "", "FOOT"),
+        (
+            "short_row.txt",
+            apple.replacen("\t10\t0.70\t7.00\tUSD", "\t10\t0.70\tUSD", 1),
+            2,
+            "-",
+            "",
+            "columns",
+        ),
+        (
+            "bad_isrc.tsv",
+            dsr.replace("USNLR1900001", "USNLR19O0001"),
+            6,
+            "ISRC",
+            "USNLR19O0001",
+            "ISRC",
+        ),
+        (
+            "bad_amount.csv",
+            youtube.replace(",0.9000000", ",0.9O"),
+            3,
+            "partner_revenue",
+            "0.9O",
+            "decimal",
+        ),
+        (
+            "unknown_currency.tsv",
+            dsr.replace("\tUSD\t12.00", "\tUSX\t12.00"),
+            3,
+            "CurrencyOfReporting",
+            "USX",
+            "currency",
+        ),
+        (
+            "footer.tsv",
+            dsr.replace("FOOT\t14\t14", "FOOT\t13\t13"),
+            15,
+            "NumberOfLinesInFile",
+            "13",
+            "lines",
+        ),
+        (
+            "wrong_period.csv",
+            youtube.replace(",20260302,", ",20260402,"),
+            3,
+            "day",
+            "20260402",
+            "month",
+        ),
+    ];
+    for (name, text, line, column, value, word) in cases {
+        let path = write_temp(&dir, name, text.as_bytes());
+        let Outcome::Quarantined { file_id, first, .. } = load(&app.pool, &path).await else {
+            panic!("{name} should be quarantined");
+        };
+        let first = first.unwrap();
+        assert_eq!((first.line, first.column.as_str()), (line, column), "{name}: {first}");
+        if !value.is_empty() {
+            assert_eq!(first.value, value, "{name}: {first}");
+        }
+        assert!(first.reason.to_lowercase().contains(&word.to_lowercase()), "{name}: {first}");
+        let stored: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM report_file_errors WHERE report_file_id = $1")
+                .bind(file_id)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert!(stored >= 1, "{name}: its errors are kept");
+    }
+    assert!(fact_totals(&app.pool).await.is_empty(), "not one row of any refused file");
+}
