@@ -151,23 +151,27 @@ impl Format {
     }
 }
 
-/// Loads the demo into an empty database, all in one transaction; leaves a database
-/// that already has a catalog alone.
+/// Loads the demo catalog and logins into a database without a catalog, then the
+/// demo's drop-folder jobs and a year of reports into one without such jobs (so a
+/// database from before ingestion gets them too). Each step is one transaction; a
+/// step whose part is already there is skipped, and says so.
 pub async fn run(pool: &PgPool, data_dir: &Path) -> Result<()> {
+    load_catalog_once(pool).await?;
+    add_drop_folders_once(pool, data_dir).await
+}
+
+async fn load_catalog_once(pool: &PgPool) -> Result<()> {
     let labels: i64 =
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM labels"#).fetch_one(pool).await?;
     if labels > 0 {
-        println!("The database already has a catalog ({labels} labels); demo data not loaded.");
+        println!("The database already has a catalog ({labels} labels); demo catalog not loaded.");
         return Ok(());
     }
     println!("Loading the demo catalog and logins...");
     let mut tx = pool.begin().await?;
     let counts = load_catalog(&mut tx).await?;
-    register_platform_ids(&mut tx).await?;
     load_logins(&mut tx).await?;
-    load_jobs(&mut tx).await?;
     tx.commit().await.context("saving the demo data")?;
-    write_reports(pool, data_dir).await?;
     println!(
         "Demo data loaded: {} labels, {} artists, {} releases, {} tracks, {} logins.",
         counts.labels,
@@ -177,6 +181,23 @@ pub async fn run(pool: &PgPool, data_dir: &Path) -> Result<()> {
         DEMO_LOGINS.len()
     );
     Ok(())
+}
+
+async fn add_drop_folders_once(pool: &PgPool, data_dir: &Path) -> Result<()> {
+    let jobs: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM ingestion_jobs WHERE source = 'drop_folder'"#
+    )
+    .fetch_one(pool)
+    .await?;
+    if jobs > 0 {
+        println!("The database already has drop-folder jobs ({jobs}); demo reports not written.");
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    register_platform_ids(&mut tx).await?;
+    load_jobs(&mut tx).await?;
+    tx.commit().await.context("saving the demo jobs")?;
+    write_reports(pool, data_dir).await
 }
 
 #[derive(Default)]
@@ -301,6 +322,7 @@ async fn register_platform_ids(tx: &mut Transaction<'_, Postgres>) -> Result<()>
         r#"
         INSERT INTO track_platform_ids (platform, platform_track_id, track_id)
         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
+        ON CONFLICT DO NOTHING
         "#,
         &platforms,
         &ids,
