@@ -37,8 +37,11 @@ fn check(result: Result<(), ErrorLog>) {
     }
 }
 
+/// A fuzz target: takes any bytes, panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// The targets by name, as `fuzz/corpus/<name>/` and `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [(&str, fn(&[u8])); 4] =
+pub const TARGETS: [(&str, Target); 4] =
     [("dsr", dsr), ("apple", apple), ("youtube", youtube), ("any", any)];
 
 #[cfg(test)]

@@ -66,6 +66,17 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    fn loaded(file_id: i64, meta: ReportMeta, totals: &Totals) -> Outcome {
+        Outcome::Loaded {
+            file_id,
+            facts: totals.facts,
+            matched: totals.matched,
+            warnings: meta.warnings,
+        }
+    }
+}
+
 /// What a parser sends the database side: a month to make room for, or COPY rows.
 enum Chunk {
     Month(Month),
@@ -106,12 +117,7 @@ pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Ou
             }
             finish_loaded(&mut tx, file_id, &meta, &totals).await?;
             tx.commit().await?;
-            Ok(Outcome::Loaded {
-                file_id,
-                facts: totals.facts,
-                matched: totals.matched,
-                warnings: meta.warnings,
-            })
+            Ok(Outcome::loaded(file_id, meta, &totals))
         }
         Err(errors) => {
             tx.rollback().await?;
@@ -254,12 +260,7 @@ pub async fn confirm_supersede(
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(Outcome::Loaded {
-                file_id,
-                facts: totals.facts,
-                matched: totals.matched,
-                warnings: meta.warnings,
-            })
+            Ok(Outcome::loaded(file_id, meta, &totals))
         }
         Err(errors) => {
             tx.rollback().await?;
