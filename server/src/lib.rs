@@ -7,6 +7,7 @@ pub mod config;
 pub mod database;
 pub mod demo;
 pub mod generate;
+pub mod import;
 pub mod ingest;
 pub mod startup;
 pub mod telemetry;

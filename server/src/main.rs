@@ -30,6 +30,16 @@ enum Command {
     },
     /// Write realistic platform report files for the catalog in the database.
     Generate(server::generate::command::Args),
+    /// Import reference data from CSV, all or nothing (kinds: exchange-rates).
+    Import {
+        /// What the file holds: exchange-rates.
+        kind: String,
+        /// The CSV file.
+        file: Option<std::path::PathBuf>,
+        /// Print a template for the kind instead.
+        #[arg(long)]
+        template: bool,
+    },
     /// Manage logins.
     User {
         #[command(subcommand)]
@@ -75,6 +85,9 @@ async fn run() -> Result<()> {
         Command::Demo { logins: false } => demo::run(&pool, &settings.data_dir).await,
         Command::Ingest { paths } => server::ingest::command::run(&pool, &paths).await,
         Command::Generate(args) => server::generate::command::run(&pool, args).await,
+        Command::Import { kind, file, template } => {
+            server::import::run(&pool, &kind, file.as_deref(), template).await
+        }
         Command::User { command } => cli::run_user_command(&pool, command).await,
     }
 }

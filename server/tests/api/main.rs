@@ -5,5 +5,6 @@ mod accounts;
 mod auth;
 mod authorization;
 mod helpers;
+mod import;
 mod ingest;
 mod ingest_jobs;
