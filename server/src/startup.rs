@@ -2,6 +2,7 @@
 //! Postgres. `Application::build` binds the port; tests build one per database.
 
 use crate::config::Settings;
+use crate::import;
 use crate::ingest::{
     scheduler::Scheduler,
     upload::{self, UploadSettings},
@@ -105,6 +106,11 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
             "/ingestion/upload",
             post(upload::handler).layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/rates/import",
+            post(import::web::import_rates).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
+        )
+        .route("/rates/template.csv", get(import::web::rates_template))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -114,6 +120,20 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         .layer(session_layer(settings, pool))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
+}
+
+/// The staff check of the plain axum handlers (uploads, imports), the same as the
+/// server functions': the refusal is the response to send (401 or 403).
+pub async fn require_staff(
+    state: &AppState,
+    session: &tower_sessions::Session,
+) -> Result<app::auth::SessionUser, Response> {
+    use app::auth::ssr::{check_role, user_of_session};
+    let user = user_of_session(session, &state.pool, state.policy).await;
+    user.and_then(|u| check_role(u, &[app::domain::Role::Staff])).map_err(|e| {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
+        (status, e.to_string()).into_response()
+    })
 }
 
 /// A bug must not take the connection down with it, nor show its internals.

@@ -6,6 +6,7 @@ mod home;
 mod ingestion;
 mod login;
 mod not_found;
+mod rates;
 mod track;
 mod users;
 
@@ -106,6 +107,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/ingestion") view=ingestion::IngestionPage ssr=SsrMode::Async />
+                <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/ingestion/files/:id")
                     view=ingestion::ReportFilePage
@@ -126,6 +128,7 @@ fn Header() -> impl IntoView {
             let staff_links = (user.role == Role::Staff).then(|| {
                 view! {
                     <A href="/ingestion">"Ingestion"</A>
+                    <A href="/rates">"Rates"</A>
                     <A href="/users">"Users"</A>
                 }
             });

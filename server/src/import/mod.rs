@@ -7,6 +7,7 @@
 //! transaction, and a template to start from.
 
 pub mod exchange_rates;
+pub mod web;
 
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::{Context, Result, bail};

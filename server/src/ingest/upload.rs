@@ -2,11 +2,9 @@
 //! memory, refused past a size limit), then loaded by the upload job's run so staff
 //! follow it on the ingestion page like any other.
 
-use crate::startup::AppState;
-use app::{auth::ssr, domain::Role};
+use crate::startup::{AppState, require_staff};
 use axum::{
     extract::{Multipart, State, multipart::MultipartRejection},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -31,13 +29,9 @@ pub async fn handler(
     session: Session,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let user = ssr::user_of_session(&session, &state.pool, state.policy).await;
-    let staff = match user.and_then(|u| ssr::check_role(u, &[Role::Staff])) {
+    let staff = match require_staff(&state, &session).await {
         Ok(staff) => staff,
-        Err(e) => {
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
-            return (status, e.to_string()).into_response();
-        }
+        Err(refused) => return refused,
     };
     let outcome = match multipart {
         Ok(multipart) => receive(multipart, &state.uploads).await,

@@ -72,6 +72,7 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("retry_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
         ("confirm_supersede", vec![("file_id", "1".into())], &[Role::Staff]),
         ("withdraw_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
+        ("exchange_rates", vec![], &[Role::Staff]),
     ]
 }
 

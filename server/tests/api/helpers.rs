@@ -169,12 +169,16 @@ impl Browser {
         }
     }
 
-    /// Posts a file to the upload form, as a browser does.
+    /// Posts a file to the report upload form, as a browser does.
     pub async fn upload(&self, name: &str, bytes: Vec<u8>) -> Response {
+        self.post_file("/ingestion/upload", name, bytes).await
+    }
+
+    /// Posts a file as the `file` field of a multipart form to `path`.
+    pub async fn post_file(&self, path: &str, name: &str, bytes: Vec<u8>) -> Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         let form = reqwest::multipart::Form::new().part("file", part);
-        let mut request =
-            self.client.post(format!("{}/ingestion/upload", self.address)).multipart(form);
+        let mut request = self.client.post(format!("{}{path}", self.address)).multipart(form);
         if let Some(cookie) = self.cookie() {
             request = request.header(header::COOKIE, cookie);
         }

@@ -78,3 +78,41 @@ async fn the_import_command_fails_naming_the_line_and_its_template_imports() {
             .unwrap();
     assert_eq!(april, 0);
 }
+
+#[tokio::test]
+async fn staff_import_rates_in_the_browser_and_others_cannot() {
+    use crate::helpers::{PASSWORD, user};
+    use app::{domain::Role, users::Link};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let staff = app.browser();
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+
+    let template = staff.get("/rates/template.csv").await;
+    assert_eq!(template.status(), StatusCode::OK);
+    let template = template.bytes().await.unwrap().to_vec();
+    let ok = staff.post_file("/rates/import", "rates.csv", template.clone()).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()["location"], "/rates?imported=2");
+
+    let bad = format!("{HEADER}2026-05,EUR,USD,1.1\n2026-05,EUR,USD,abc\n");
+    let refused = staff.post_file("/rates/import", "bad.csv", bad.into_bytes()).await;
+    let location = refused.headers()["location"].to_str().unwrap().to_string();
+    let location = percent_encoding::percent_decode_str(&location).decode_utf8().unwrap();
+    assert!(
+        location.contains("nothing was written") && location.contains("line 3, column rate"),
+        "{location}"
+    );
+    let may: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM exchange_rates WHERE month = '2026-05-01'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(may, 0);
+
+    let anonymous = app.browser();
+    assert_eq!(anonymous.get("/rates/template.csv").await.status(), StatusCode::UNAUTHORIZED);
+    let post = anonymous.post_file("/rates/import", "rates.csv", template).await;
+    assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+}
