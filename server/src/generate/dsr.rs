@@ -233,33 +233,23 @@ impl Block<'_> {
             let transaction = format!("T{}", records.written + 1);
             let resource = resource_ref(line.track);
             let count = units.to_string();
-            let written = if report.tier(line).usage == UsageType::Download {
-                let cells = [
-                    "SU01.02",
-                    &self.id,
-                    summary,
-                    &transaction,
-                    release_ref,
-                    &resource,
-                    "TRUE",
-                    "1.29",
-                    &count,
-                    "0",
-                ];
-                records.record(&cells)?
+            // SU01 (downloads) and SU02 (streams) share their first cells.
+            let download = report.tier(line).usage == UsageType::Download;
+            let mut cells = vec![
+                if download { "SU01.02" } else { "SU02.02" },
+                &self.id,
+                summary,
+                &transaction,
+                release_ref,
+                &resource,
+                "TRUE",
+            ];
+            if download {
+                cells.extend(["1.29", &count, "0"]);
             } else {
-                let cells = [
-                    "SU02.02",
-                    &self.id,
-                    summary,
-                    &transaction,
-                    release_ref,
-                    &resource,
-                    "TRUE",
-                    &count,
-                ];
-                records.record(&cells)?
-            };
+                cells.push(&count);
+            }
+            let written = records.record(&cells)?;
             let month = report.spec.month;
             emit(report.fact(line, written, (month.first_day(), month.last_day())));
         }

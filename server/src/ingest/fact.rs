@@ -46,3 +46,10 @@ pub struct ReportMeta {
     /// Reconciliations that hold under one reading of an ambiguous standard only.
     pub warnings: Vec<String>,
 }
+
+impl ReportMeta {
+    /// The month the file is accounted in: the month its period ends.
+    pub fn accounting_month(&self) -> Month {
+        Month::of_period_end(self.period_end)
+    }
+}

@@ -86,7 +86,18 @@ enum Chunk {
 /// Loads `path`. Errors are the loader's own trouble (no database, say); problems
 /// with the file are an `Outcome::Quarantined`.
 pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Outcome> {
-    let (sha256, size) = checksum(path).with_context(|| format!("reading {}", path.display()))?;
+    let sum = checksum(path).with_context(|| format!("reading {}", path.display()))?;
+    load_summed(pool, path, sum, origin).await
+}
+
+/// [`load_file`] for a caller that has already read the file's checksum and size
+/// (the scheduler, which looks the file up first): the file is not hashed twice.
+pub async fn load_summed(
+    pool: &PgPool,
+    path: &Path,
+    (sha256, size): (String, u64),
+    origin: &Origin,
+) -> Result<Outcome> {
     if let Some(file_id) = seen(pool, &sha256).await? {
         return Ok(Outcome::AlreadyLoaded { file_id });
     }
@@ -157,7 +168,7 @@ async fn loaded_for_same_period(
         "#,
         meta.platform.code(),
         meta.sender,
-        Month::of_period_end(meta.period_end).first_day() as _,
+        meta.accounting_month().first_day() as _,
         file_id
     )
     .fetch_optional(&mut *tx)
@@ -196,7 +207,7 @@ async fn hold(
         meta.sender,
         meta.period_start as _,
         meta.period_end as _,
-        Month::of_period_end(meta.period_end).first_day() as _,
+        meta.accounting_month().first_day() as _,
         totals.facts as i64,
         totals.units,
         &meta.warnings,
@@ -544,7 +555,7 @@ async fn finish_loaded(
         meta.sender,
         meta.period_start as _,
         meta.period_end as _,
-        Month::of_period_end(meta.period_end).first_day() as _,
+        meta.accounting_month().first_day() as _,
         totals.facts as i64,
         totals.units,
         &meta.warnings

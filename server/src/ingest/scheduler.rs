@@ -14,7 +14,7 @@
 //! Loading itself is the loader's (exactly once by checksum, all or nothing), so even a
 //! run repeated after a crash cannot load a file twice.
 
-use super::loader::{Origin, Outcome, Source, confirm_supersede, load_file};
+use super::loader::{Origin, Outcome, Source, confirm_supersede, load_summed};
 use super::source::{ReportSource, checksum};
 use crate::config::SchedulerSettings;
 use anyhow::{Context, Result, bail};
@@ -64,7 +64,6 @@ struct Run {
 
 #[derive(Debug, Default)]
 struct Counts {
-    seen: i32,
     loaded: i32,
     skipped: i32,
     quarantined: i32,
@@ -73,8 +72,12 @@ struct Counts {
 }
 
 impl Counts {
+    /// Every file looked at ends in exactly one of the other counts.
+    fn seen(&self) -> i32 {
+        self.loaded + self.skipped + self.quarantined + self.awaiting
+    }
+
     fn add(&mut self, outcome: Option<&Outcome>) {
-        self.seen += 1;
         match outcome {
             None | Some(Outcome::AlreadyLoaded { .. }) => self.skipped += 1,
             Some(Outcome::Loaded { facts, .. }) => {
@@ -311,7 +314,8 @@ impl Scheduler {
     /// Loads one file unless it was seen before (or, for a backfill, is of another
     /// month). Quarantined files are tried again only when staff asked.
     async fn load(&self, run: &Run, path: &Path, origin: &Origin) -> Result<Option<Outcome>> {
-        let (sha256, _) = checksum(path).with_context(|| format!("reading {}", path.display()))?;
+        let sum = checksum(path).with_context(|| format!("reading {}", path.display()))?;
+        let sha256 = &sum.0;
         let status = sqlx::query_scalar!(
             r#"
             SELECT status FROM report_files WHERE sha256 = $1
@@ -332,7 +336,7 @@ impl Scheduler {
         {
             return Ok(None);
         }
-        load_file(&self.pool, path, origin).await.map(Some)
+        load_summed(&self.pool, path, sum, origin).await.map(Some)
     }
 
     /// The report files in the run's folder, in name order: hidden files (a report
@@ -353,45 +357,21 @@ impl Scheduler {
     }
 
     async fn progress(&self, run_id: i64, counts: &Counts) -> Result<()> {
-        sqlx::query!(
-            r#"
-            UPDATE ingestion_runs
-            SET files_seen = $2, files_loaded = $3, files_skipped = $4,
-                files_quarantined = $5, files_awaiting = $6, facts_loaded = $7
-            WHERE id = $1
-            "#,
-            run_id,
-            counts.seen,
-            counts.loaded,
-            counts.skipped,
-            counts.quarantined,
-            counts.awaiting,
-            counts.facts
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        record_counts(&self.pool, run_id, counts).await
     }
 
     async fn finish(&self, run: &Run, counts: Counts, error: Option<String>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        record_counts(&mut *tx, run.id, &counts).await?;
         sqlx::query!(
             r#"
             UPDATE ingestion_runs
             SET status = CASE WHEN $2::text IS NULL THEN 'succeeded' ELSE 'failed' END,
-                error = $2, finished_at = now(), lease_expires_at = NULL,
-                files_seen = $3, files_loaded = $4, files_skipped = $5,
-                files_quarantined = $6, files_awaiting = $7, facts_loaded = $8
+                error = $2, finished_at = now(), lease_expires_at = NULL
             WHERE id = $1
             "#,
             run.id,
-            error,
-            counts.seen,
-            counts.loaded,
-            counts.skipped,
-            counts.quarantined,
-            counts.awaiting,
-            counts.facts
+            error
         )
         .execute(&mut *tx)
         .await?;
@@ -436,6 +416,28 @@ impl Scheduler {
     }
 }
 
+/// Writes a run's file and fact counts (as it goes, and once more at the end).
+async fn record_counts(db: impl sqlx::PgExecutor<'_>, run_id: i64, counts: &Counts) -> Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE ingestion_runs
+        SET files_seen = $2, files_loaded = $3, files_skipped = $4,
+            files_quarantined = $5, files_awaiting = $6, facts_loaded = $7
+        WHERE id = $1
+        "#,
+        run_id,
+        counts.seen(),
+        counts.loaded,
+        counts.skipped,
+        counts.quarantined,
+        counts.awaiting,
+        counts.facts
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// The accounting month a report file says it covers, from its first lines; `None`
 /// when that cannot be told without reading it all (the loader will say why).
 pub fn report_month(path: &Path) -> Option<Month> {
@@ -445,7 +447,7 @@ pub fn report_month(path: &Path) -> Option<Month> {
     // period, and errors are the loader's to report.
     let _ = super::parse(&report, |m, _| {
         if meta.is_none() {
-            meta = Some(Month::of_period_end(m.period_end));
+            meta = Some(m.accounting_month());
         }
     });
     meta
