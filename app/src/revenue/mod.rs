@@ -7,6 +7,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod holds;
+#[cfg(feature = "ssr")]
+pub mod ledger;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

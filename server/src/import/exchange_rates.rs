@@ -6,6 +6,7 @@ use super::{Kind, Line};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Currency, Month};
+use app::revenue::ledger;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
@@ -74,6 +75,9 @@ impl Kind for ExchangeRates {
         )
         .execute(&mut *tx)
         .await?;
+        // Held amounts waiting for these rates, and any converted at an old figure.
+        let touched = months.into_iter().zip(from).collect();
+        ledger::allocate(tx, &ledger::Scope::Rates(touched)).await?;
         Ok(written.rows_affected())
     }
 }

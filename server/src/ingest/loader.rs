@@ -4,6 +4,7 @@
 use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
 use anyhow::{Context, Result, bail};
 use app::domain::{Month, Platform};
+use app::revenue::ledger;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -517,7 +518,7 @@ async fn copy_chunks(tx: &mut PgConnection, mut receiver: mpsc::Receiver<Chunk>)
 
 /// Facts are partitioned by accounting month; the first file of a month makes its
 /// partition. Creating one locks the parent table until commit, so check first.
-async fn ensure_partition(tx: &mut PgConnection, month: Month) -> Result<()> {
+pub async fn ensure_partition(tx: &mut PgConnection, month: Month) -> Result<()> {
     let name = format!("stream_facts_y{}m{:02}", month.year(), month.month());
     let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
         .bind(&name)
@@ -572,6 +573,7 @@ async fn finish_loaded(
         .execute(&mut *tx)
         .await?;
     }
+    ledger::allocate(tx, &ledger::Scope::Files(vec![file_id])).await?;
     Ok(())
 }
 

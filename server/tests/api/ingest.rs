@@ -247,6 +247,16 @@ async fn net_gross(pool: &PgPool) -> Vec<(String, Decimal)> {
         .unwrap()
 }
 
+/// What the allocation ledger holds, per reported currency, in all states.
+async fn ledger_gross(pool: &PgPool) -> Vec<(String, Decimal)> {
+    sqlx::query_as(
+        "SELECT currency::text, sum(gross) FROM allocations GROUP BY 1 HAVING sum(gross) <> 0 ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 /// What a file states it holds, per currency.
 async fn stated(pool: &PgPool, file_id: i64) -> Vec<(String, Decimal)> {
     sqlx::query_as(
@@ -314,6 +324,8 @@ async fn a_file_for_a_loaded_month_waits_for_staff_then_replaces_it_whole() {
     let rows: i64 =
         sqlx::query_scalar("SELECT count(*) FROM stream_facts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(rows, 50 + 50 + 60, "the old lines stay, each with its reversal");
+    crate::revenue::assert_balanced(&app.pool).await;
+    assert_eq!(ledger_gross(&app.pool).await, stated(&app.pool, new).await, "allocated anew");
     assert!(confirm_supersede(&app.pool, new, None).await.is_err(), "decided once");
 }
 
@@ -333,6 +345,8 @@ async fn a_withdrawn_file_leaves_only_the_others() {
     };
     app::ingestion::ssr::withdraw(&app.pool, withdrawn, staff).await.unwrap();
     assert_eq!(net_gross(&app.pool).await, stated(&app.pool, kept).await);
+    crate::revenue::assert_balanced(&app.pool).await;
+    assert_eq!(ledger_gross(&app.pool).await, stated(&app.pool, kept).await);
     let again = app::ingestion::ssr::withdraw(&app.pool, withdrawn, staff).await;
     assert!(again.is_err(), "a withdrawn file cannot be withdrawn twice");
     assert_eq!(net_gross(&app.pool).await, stated(&app.pool, kept).await);

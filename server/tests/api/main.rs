@@ -8,3 +8,4 @@ mod helpers;
 mod import;
 mod ingest;
 mod ingest_jobs;
+mod revenue;

@@ -1,0 +1,235 @@
+//! Allocation: what the facts earned and whose it is, written to the `allocations`
+//! ledger by set-based SQL.
+//!
+//! Each fact group (file x track x platform x territory x usage type x month x currency)
+//! lands in exactly one state:
+//! - suspense when it matched no catalog track;
+//! - held when its track has an open hold for that territory and month (`conflict`),
+//!   when no contract is in force for the month (`no_contract`), or when the month has
+//!   no exchange rate into the label's currency (`missing_rate`);
+//! - allocated otherwise: the distributor's fee, then the rest split by the contract.
+//!
+//! Every part is a product of exact decimals (gross x fee or gross x (1 - fee) x share,
+//! then x rate), never a quotient, so the parts of a group sum to its gross exactly and
+//! nothing is rounded here. Rounding happens on statements and payouts only.
+//!
+//! Allocation replaces the rows of what it is asked about, so running it twice changes
+//! nothing, and it is asked about little: the file just loaded or reversed, the tracks
+//! whose contract or hold changed, the months and currencies whose rate changed.
+
+use crate::error::AppError;
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+
+/// What to allocate again.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every fact of these report files.
+    Files(Vec<i64>),
+    /// The facts of these tracks, in whichever files they are.
+    Tracks(Vec<i64>),
+    /// The files of these accounting months that report amounts in these currencies.
+    Rates(Vec<(NaiveDate, String)>),
+}
+
+/// Allocation holds this transaction-scoped advisory lock from its first statement to
+/// the end of the caller's transaction: two allocations never interleave, so each one
+/// reads everything the other committed (contracts, rates, holds, new files).
+const LOCK: i64 = 0x6261_636b_6265_6174; // "backbeat"
+
+/// Allocates `scope` again in the caller's transaction. Returns the ledger rows written.
+pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK).execute(&mut *tx).await?;
+    let (files, tracks) = match scope {
+        Scope::Files(files) => (files.clone(), None),
+        Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),
+        Scope::Rates(months) => (files_of_rates(tx, months).await?, None),
+    };
+    if files.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query!(
+        "DELETE FROM allocations
+         WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
+        &files,
+        tracks as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    let written = sqlx::query!(
+        r#"
+        INSERT INTO allocations
+            (report_file_id, accounting_month, track_id, platform, territory, usage_type,
+             currency, state, hold_reason, beneficiary, payee_id, contract_id, label_id,
+             units, gross, label_currency, rate, amount)
+        WITH grains AS (
+            SELECT report_file_id, accounting_month, track_id, platform, territory,
+                   usage_type, currency, sum(units)::bigint AS units, sum(gross) AS gross
+            FROM stream_facts
+            WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))
+            GROUP BY report_file_id, accounting_month, track_id, platform, territory,
+                     usage_type, currency
+            -- A withdrawn file's lines and their reversals cancel out: nothing to keep.
+            HAVING sum(gross) <> 0 OR sum(units) <> 0
+        ),
+        placed AS (
+            SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
+                   c.id AS contract_id, c.distribution_fee AS fee,
+                   CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate,
+                   CASE
+                     WHEN g.track_id IS NULL THEN NULL
+                     WHEN EXISTS (
+                         SELECT 1 FROM revenue_holds h
+                         WHERE h.track_id = g.track_id AND h.released_at IS NULL
+                           AND h.territory IN ('WW', g.territory)
+                           AND h.from_month <= g.accounting_month
+                           AND (h.to_month IS NULL OR h.to_month >= g.accounting_month))
+                       THEN 'conflict'
+                     WHEN c.id IS NULL THEN 'no_contract'
+                     WHEN g.currency <> l.accounting_currency AND x.rate IS NULL
+                       THEN 'missing_rate'
+                   END AS hold_reason
+            FROM grains g
+            LEFT JOIN tracks t ON t.id = g.track_id
+            LEFT JOIN releases r ON r.id = t.release_id
+            LEFT JOIN labels l ON l.id = r.label_id
+            LEFT JOIN exchange_rates x
+              ON x.month = g.accounting_month AND x.from_currency = g.currency
+             AND x.to_currency = l.accounting_currency
+            LEFT JOIN LATERAL (
+                SELECT c.id, c.distribution_fee FROM contracts c
+                WHERE (c.track_id = g.track_id OR c.release_id = t.release_id)
+                  AND c.valid_from <= g.accounting_month
+                  AND (c.valid_to IS NULL OR c.valid_to >= g.accounting_month)
+                -- A track's own contract overrides its release's.
+                ORDER BY c.track_id IS NULL
+                LIMIT 1
+            ) c ON true
+        ),
+        parts AS (
+            SELECT p.*, 'distributor' AS beneficiary, NULL::bigint AS payee_id,
+                   p.gross * p.fee AS part
+            FROM placed p
+            WHERE p.contract_id IS NOT NULL AND p.rate IS NOT NULL AND p.fee > 0
+            UNION ALL
+            SELECT p.*, 'payee', s.payee_id, p.gross * (1 - p.fee) * s.share
+            FROM placed p
+            JOIN contract_splits s ON s.contract_id = p.contract_id
+            WHERE p.rate IS NOT NULL
+            UNION ALL
+            -- Suspense, and held amounts that cannot be split until a contract or a
+            -- rate is given.
+            SELECT p.*, 'undivided', NULL, p.gross
+            FROM placed p
+            WHERE p.contract_id IS NULL OR p.rate IS NULL
+        )
+        SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
+               currency,
+               CASE WHEN track_id IS NULL THEN 'suspense'
+                    WHEN hold_reason IS NOT NULL THEN 'held'
+                    ELSE 'allocated' END,
+               hold_reason, beneficiary, payee_id, contract_id, label_id, units, part,
+               label_currency, rate, part * rate
+        FROM parts
+        "#,
+        &files,
+        tracks as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(written.rows_affected())
+}
+
+async fn files_of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT DISTINCT report_file_id AS "id!" FROM stream_facts WHERE track_id = ANY($1)"#,
+        tracks
+    )
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+async fn files_of_rates(
+    tx: &mut PgConnection,
+    months: &[(NaiveDate, String)],
+) -> Result<Vec<i64>, AppError> {
+    let (dates, currencies): (Vec<NaiveDate>, Vec<String>) = months.iter().cloned().unzip();
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT DISTINCT f.id AS "id!"
+        FROM report_files f
+        JOIN report_file_totals t ON t.report_file_id = f.id
+        JOIN UNNEST($1::date[], $2::text[]) AS u(month, currency)
+          ON u.month = f.accounting_month AND u.currency = t.currency
+        "#,
+        &dates as _,
+        &currencies
+    )
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+/// One report file's balance in one reported currency: its facts' gross, and the three
+/// states of the ledger, each summed from its own rows. Exact decimals, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub report_file_id: i64,
+    pub currency: String,
+    pub gross: String,
+    pub allocated: String,
+    pub held: String,
+    pub suspense: String,
+    /// gross = allocated + held + suspense, compared by Postgres at full precision.
+    pub balances: bool,
+}
+
+/// The balance of each of `files` (every file with facts when `None`).
+pub async fn balances(
+    conn: &mut PgConnection,
+    files: Option<&[i64]>,
+) -> Result<Vec<Balance>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        WITH facts AS (
+            SELECT report_file_id, currency, sum(gross) AS gross
+            FROM stream_facts
+            WHERE $1::bigint[] IS NULL OR report_file_id = ANY($1)
+            GROUP BY report_file_id, currency
+        ),
+        ledger AS (
+            SELECT report_file_id, currency,
+                   coalesce(sum(gross) FILTER (WHERE state = 'allocated'), 0) AS allocated,
+                   coalesce(sum(gross) FILTER (WHERE state = 'held'), 0) AS held,
+                   coalesce(sum(gross) FILTER (WHERE state = 'suspense'), 0) AS suspense
+            FROM allocations
+            WHERE $1::bigint[] IS NULL OR report_file_id = ANY($1)
+            GROUP BY report_file_id, currency
+        )
+        SELECT report_file_id AS "report_file_id!", currency AS "currency!",
+               coalesce(f.gross, 0)::text AS "gross!",
+               coalesce(l.allocated, 0)::text AS "allocated!",
+               coalesce(l.held, 0)::text AS "held!",
+               coalesce(l.suspense, 0)::text AS "suspense!",
+               coalesce(f.gross, 0) = coalesce(l.allocated, 0) + coalesce(l.held, 0)
+                   + coalesce(l.suspense, 0) AS "balances!"
+        FROM facts f
+        FULL JOIN ledger l USING (report_file_id, currency)
+        ORDER BY report_file_id, currency
+        "#,
+        files as _
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Balance {
+            report_file_id: r.report_file_id,
+            currency: r.currency.trim().to_string(),
+            gross: r.gross,
+            allocated: r.allocated,
+            held: r.held,
+            suspense: r.suspense,
+            balances: r.balances,
+        })
+        .collect())
+}
