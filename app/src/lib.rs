@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod ingestion;
 pub mod pages;
+pub mod payouts;
 pub mod revenue;
 pub mod users;
 

@@ -1,6 +1,6 @@
 import { expect, Locator, Page } from "@playwright/test";
 
-// The demo logins that `backbeat demo` creates (server/src/demo.rs).
+// The demo logins that `backbeat demo` creates (server/src/demo/mod.rs).
 export const logins = {
   staff: { email: "staff@backbeat.demo", password: "backbeat-staff" },
   label: { email: "label@backbeat.demo", password: "backbeat-label" },
@@ -19,4 +19,11 @@ export async function logIn(page: Page, who: { email: string; password: string }
 /** The card on the page whose heading starts with `title`. */
 export function card(page: Page, title: string): Locator {
   return page.locator("section.card").filter({ has: page.getByRole("heading", { name: title }) });
+}
+
+/** The last month the demo has reports for (the one before this), as YYYY-MM. */
+export function lastDemoMonth(): string {
+  const now = new Date();
+  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return last.toISOString().slice(0, 7);
 }

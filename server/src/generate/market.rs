@@ -65,7 +65,7 @@ impl Market {
 }
 
 /// Units of `currency` per US dollar, from the first market that uses it.
-fn per_usd(currency: Currency) -> Decimal {
+pub fn per_usd(currency: Currency) -> Decimal {
     MARKETS
         .iter()
         .find(|m| m.currency == currency.code())

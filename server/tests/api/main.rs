@@ -8,4 +8,5 @@ mod helpers;
 mod import;
 mod ingest;
 mod ingest_jobs;
+mod payouts;
 mod revenue;

@@ -14,37 +14,37 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One reported line, as a test writes it.
 #[derive(Debug, Clone)]
-struct Line {
-    track: Option<i64>,
-    territory: &'static str,
-    usage: &'static str,
-    units: i64,
-    gross: Decimal,
-    currency: &'static str,
+pub struct Line {
+    pub track: Option<i64>,
+    pub territory: &'static str,
+    pub usage: &'static str,
+    pub units: i64,
+    pub gross: Decimal,
+    pub currency: &'static str,
 }
 
-fn line(track: Option<i64>, gross: &str, currency: &'static str) -> Line {
+pub fn line(track: Option<i64>, gross: &str, currency: &'static str) -> Line {
     Line { track, territory: "US", usage: "premium", units: 1000, gross: dec(gross), currency }
 }
 
-fn dec(text: &str) -> Decimal {
+pub fn dec(text: &str) -> Decimal {
     text.parse().unwrap()
 }
 
-fn month(text: &str) -> Month {
+pub fn month(text: &str) -> Month {
     text.parse().unwrap()
 }
 
 /// A label with one release of one track, a payee per share and a release contract
 /// from `from` (none when `shares` is empty).
-struct Deal {
-    label: i64,
-    release: i64,
-    track: i64,
-    payees: Vec<i64>,
+pub struct Deal {
+    pub label: i64,
+    pub release: i64,
+    pub track: i64,
+    pub payees: Vec<i64>,
 }
 
-async fn deal(pool: &PgPool, currency: &str, fee: &str, shares: &[&str], from: &str) -> Deal {
+pub async fn deal(pool: &PgPool, currency: &str, fee: &str, shares: &[&str], from: &str) -> Deal {
     let tag = rand::random::<u32>();
     let label: i64 = sqlx::query_scalar(
         "INSERT INTO labels (name, accounting_currency) VALUES ($1, $2) RETURNING id",
@@ -98,12 +98,12 @@ async fn deal(pool: &PgPool, currency: &str, fee: &str, shares: &[&str], from: &
     deal
 }
 
-enum Subject {
+pub enum Subject {
     Release,
     Track,
 }
 
-async fn contract(
+pub async fn contract(
     pool: &PgPool,
     deal: &Deal,
     subject: Subject,
@@ -147,7 +147,7 @@ async fn contract(
 
 /// Writes a loaded report file of `lines` for `month` and allocates it, as the loader
 /// does after its COPY.
-async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
+pub async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
     let mut tx = pool.begin().await.unwrap();
     server::ingest::loader::ensure_partition(&mut tx, month).await.unwrap();
     let file: i64 = sqlx::query_scalar(

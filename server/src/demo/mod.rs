@@ -3,6 +3,8 @@
 //! Deterministic (a fixed seed), so every demo shows the same catalog: 3 labels,
 //! 15 artists, 42 releases and about 320 tracks with valid ISRCs and UPCs.
 
+mod revenue;
+
 use crate::cli::{find_artist, find_label};
 use crate::generate;
 use crate::ingest::{
@@ -157,7 +159,18 @@ impl Format {
 /// step whose part is already there is skipped, and says so.
 pub async fn run(pool: &PgPool, data_dir: &Path) -> Result<()> {
     load_catalog_once(pool).await?;
+    revenue::add_once(pool, &report_months()?).await?;
     add_drop_folders_once(pool, data_dir).await
+}
+
+/// The demo reports' months: the twelve before this one.
+fn report_months() -> Result<Vec<Month>> {
+    let this_month = Month::of_period_end(chrono::Utc::now().date_naive());
+    let mut first = this_month;
+    for _ in 0..12 {
+        first = first.previous();
+    }
+    generate::command::months(first, Some(this_month.previous()))
 }
 
 async fn load_catalog_once(pool: &PgPool) -> Result<()> {
@@ -269,12 +282,7 @@ async fn load_jobs(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
 /// months before this one. TIDAL's last two are "late", so the staff page has a missed
 /// freshness target to show.
 async fn write_reports(pool: &PgPool, data_dir: &Path) -> Result<()> {
-    let this_month = Month::of_period_end(chrono::Utc::now().date_naive());
-    let mut first = this_month;
-    for _ in 0..12 {
-        first = first.previous();
-    }
-    let months = generate::command::months(first, Some(this_month.previous()))?;
+    let months = report_months()?;
     let tracks = generate::command::catalog(pool).await?;
     std::fs::create_dir_all(data_dir.join(crate::ingest::upload::FOLDER))?;
     let bar = ProgressBar::new((months.len() * Platform::ALL.len()) as u64).with_style(
@@ -297,7 +305,7 @@ async fn write_reports(pool: &PgPool, data_dir: &Path) -> Result<()> {
         "Demo reports written to {} ({} to {}); the server's scheduler loads them.",
         data_dir.join("drop").display(),
         months[0],
-        this_month.previous()
+        months[months.len() - 1]
     );
     Ok(())
 }
