@@ -7,8 +7,7 @@
 //! Artists see the statements of approved runs that pay them.
 
 #[cfg(feature = "ssr")]
-use crate::domain::Month;
-use crate::domain::Role;
+use crate::domain::{Month, Role};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
