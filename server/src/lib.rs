@@ -10,4 +10,5 @@ pub mod generate;
 pub mod import;
 pub mod ingest;
 pub mod startup;
+pub mod statements;
 pub mod telemetry;

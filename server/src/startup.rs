@@ -2,11 +2,11 @@
 //! Postgres. `Application::build` binds the port; tests build one per database.
 
 use crate::config::Settings;
-use crate::import;
 use crate::ingest::{
     scheduler::Scheduler,
     upload::{self, UploadSettings},
 };
+use crate::{import, statements};
 use anyhow::{Context, Result};
 use app::{App, auth::ssr::SessionPolicy, error::AppError, shell};
 use axum::{
@@ -111,6 +111,7 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
             post(import::web::import_rates).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
         )
         .route("/rates/template.csv", get(import::web::rates_template))
+        .route("/statements/{run}/{payee}/statement.csv", get(statements::csv))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -128,12 +129,24 @@ pub async fn require_staff(
     state: &AppState,
     session: &tower_sessions::Session,
 ) -> Result<app::auth::SessionUser, Response> {
+    require_role(state, session, &[app::domain::Role::Staff]).await
+}
+
+/// [`require_staff`] for any of `roles`.
+pub async fn require_role(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    roles: &[app::domain::Role],
+) -> Result<app::auth::SessionUser, Response> {
     use app::auth::ssr::{check_role, user_of_session};
     let user = user_of_session(session, &state.pool, state.policy).await;
-    user.and_then(|u| check_role(u, &[app::domain::Role::Staff])).map_err(|e| {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
-        (status, e.to_string()).into_response()
-    })
+    user.and_then(|u| check_role(u, roles)).map_err(|e| error_response(&e))
+}
+
+/// An error of ours as a plain handler's response: its status and its message.
+pub fn error_response(error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN);
+    (status, error.to_string()).into_response()
 }
 
 /// A bug must not take the connection down with it, nor show its internals.

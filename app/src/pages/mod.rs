@@ -6,6 +6,7 @@ mod home;
 mod ingestion;
 mod login;
 mod not_found;
+mod payouts;
 mod rates;
 mod track;
 mod users;
@@ -108,6 +109,18 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/ingestion") view=ingestion::IngestionPage ssr=SsrMode::Async />
                 <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
+                <Route path=path!("/payouts") view=payouts::PayoutsPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/payouts/:id")
+                    view=payouts::PayoutRunPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/statements") view=payouts::StatementsPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/statements/:run/:payee")
+                    view=payouts::StatementPage
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=path!("/ingestion/files/:id")
                     view=ingestion::ReportFilePage
@@ -132,6 +145,8 @@ fn Header() -> impl IntoView {
                     <A href="/users">"Users"</A>
                 }
             });
+            let payout_link =
+                (user.role != Role::Artist).then(|| view! { <A href="/payouts">"Payouts"</A> });
             let home_label = match user.role {
                 Role::Artist => "My music",
                 Role::LabelManager => "Catalog",
@@ -140,6 +155,8 @@ fn Header() -> impl IntoView {
             view! {
                 <nav class="nav" aria-label="Main">
                     <A href="/" exact=true>{home_label}</A>
+                    {payout_link}
+                    <A href="/statements">"Statements"</A>
                     {staff_links}
                     <A href="/account">"Account"</A>
                 </nav>

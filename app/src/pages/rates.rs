@@ -21,8 +21,9 @@ fn RatesView() -> impl IntoView {
     view! {
         <h1>"Exchange rates"</h1>
         <p class="subtitle">
-            "One unit of the first currency in the second, per accounting month. Revenue is "
-            "not computed yet (it comes with the revenue engine); these are the rates it will use."
+            "One unit of the first currency in the second, per accounting month: revenue is "
+            "converted with them into each label's currency. Revenue whose rate is missing is "
+            "held until the rate is given, then allocated at once."
         </p>
         <ImportCard />
         {loaded(rates, |rates: Rates| {

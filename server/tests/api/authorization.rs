@@ -73,6 +73,24 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("confirm_supersede", vec![("file_id", "1".into())], &[Role::Staff]),
         ("withdraw_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
         ("exchange_rates", vec![], &[Role::Staff]),
+        ("payout_runs", vec![], &[Role::LabelManager, Role::Staff]),
+        (
+            "create_payout_run",
+            vec![("label_id", catalog.label_a.to_string()), ("period_end", "2025-01".into())],
+            &[Role::LabelManager, Role::Staff],
+        ),
+        ("payout_run", vec![("run_id", "1".into())], &[Role::LabelManager, Role::Staff]),
+        (
+            "payout_run_action",
+            vec![("run_id", "1".into()), ("action", "approve".into())],
+            &[Role::LabelManager, Role::Staff],
+        ),
+        ("payout_statements", vec![], &[Role::Artist, Role::LabelManager, Role::Staff]),
+        (
+            "payout_statement",
+            vec![("run_id", "1".into()), ("payee_id", "1".into())],
+            &[Role::Artist, Role::LabelManager, Role::Staff],
+        ),
     ]
 }
 
@@ -228,4 +246,8 @@ async fn pages_answer_with_the_right_status() {
     let staff_page = logins.staff.get("/users").await;
     assert_eq!(staff_page.status(), StatusCode::OK);
     assert!(staff_page.text().await.unwrap().contains("artist@a.test"));
+    assert_eq!(logins.artist.get("/payouts").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(logins.artist.get("/statements").await.status(), StatusCode::OK);
+    assert_eq!(logins.manager.get("/payouts").await.status(), StatusCode::OK);
+    assert_eq!(logins.artist.get("/statements/1/1").await.status(), StatusCode::NOT_FOUND);
 }

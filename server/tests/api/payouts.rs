@@ -367,3 +367,135 @@ fn rounding_and_carrying_never_lose_or_create_money() {
         .unwrap();
     assert!(paid > 0 && carried > 0 && recouped > 0, "{paid} {carried} {recouped}");
 }
+
+// Who may do what, through the server functions and the CSV download.
+
+/// A payee of `label` (linked to `artist` when given) with a contract for `track`.
+async fn payee_for(pool: &PgPool, label: i64, artist: Option<i64>, track: i64) -> i64 {
+    let payee: i64 = sqlx::query_scalar(
+        "INSERT INTO payees (label_id, name, kind, artist_id, currency)
+         VALUES ($1, $2, 'artist', $3, 'USD') RETURNING id",
+    )
+    .bind(label)
+    .bind(format!("Payee of track {track}"))
+    .bind(artist)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let contract: i64 = sqlx::query_scalar(
+        "INSERT INTO contracts (track_id, distribution_fee, valid_from)
+         VALUES ($1, 0.1, '2020-01-01') RETURNING id",
+    )
+    .bind(track)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO contract_splits (contract_id, payee_id, share) VALUES ($1, $2, 1)")
+        .bind(contract)
+        .bind(payee)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    payee
+}
+
+async fn ok_json(response: reqwest::Response) -> serde_json::Value {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test]
+async fn each_role_sees_and_does_only_its_part_of_payouts() {
+    use crate::helpers::{Catalog, PASSWORD, TestApp, error_of};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    let payee_a =
+        payee_for(&app.pool, catalog.label_a, Some(catalog.artist_a), catalog.track_a).await;
+    let payee_b = payee_for(&app.pool, catalog.label_b, None, catalog.track_b).await;
+    let lines =
+        [line(Some(catalog.track_a), "12.5", "USD"), line(Some(catalog.track_b), "7", "USD")];
+    report(&app.pool, month("2025-03"), &lines).await;
+    user(&app.pool, "artist@a.test", Role::Artist, Link::Artist(catalog.artist_a)).await;
+    user(&app.pool, "manager@a.test", Role::LabelManager, Link::Label(catalog.label_a)).await;
+    user(&app.pool, "manager@b.test", Role::LabelManager, Link::Label(catalog.label_b)).await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let [artist, manager_a, manager_b, staff] = [(); 4].map(|_| app.browser());
+    artist.login_ok("artist@a.test", PASSWORD).await;
+    manager_a.login_ok("manager@a.test", PASSWORD).await;
+    manager_b.login_ok("manager@b.test", PASSWORD).await;
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+    let (label_a, label_b) = (catalog.label_a.to_string(), catalog.label_b.to_string());
+
+    let other_label = [("label_id", label_b.as_str()), ("period_end", "2025-03")];
+    let refused = manager_a.call("create_payout_run", &other_label).await;
+    assert_eq!(error_of(refused).await.0, StatusCode::NOT_FOUND);
+    let run = ok_json(
+        manager_a
+            .call("create_payout_run", &[("label_id", &label_a), ("period_end", "2025-03")])
+            .await,
+    )
+    .await
+    .as_i64()
+    .unwrap()
+    .to_string();
+    let runs_b = ok_json(manager_b.call("payout_runs", &[]).await).await;
+    assert_eq!(runs_b["runs"], serde_json::json!([]), "another label's runs are not listed");
+    for (name, fields) in [
+        ("payout_run", vec![("run_id", run.as_str())]),
+        ("payout_run_action", vec![("run_id", run.as_str()), ("action", "submit")]),
+    ] {
+        let (status, _) = error_of(manager_b.call(name, &fields).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name} by another label's manager");
+    }
+    let approve = [("run_id", run.as_str()), ("action", "approve")];
+    assert_eq!(
+        error_of(manager_a.call("payout_run_action", &approve).await).await.0,
+        StatusCode::FORBIDDEN
+    );
+    ok_json(manager_a.call("payout_run_action", &[("run_id", &run), ("action", "submit")]).await)
+        .await;
+
+    let payee_a = payee_a.to_string();
+    let own = [("run_id", run.as_str()), ("payee_id", payee_a.as_str())];
+    let early = artist.call("payout_statement", &own).await;
+    assert_eq!(error_of(early).await.0, StatusCode::NOT_FOUND, "not before approval");
+    ok_json(staff.call("payout_run_action", &approve).await).await;
+
+    let statement = ok_json(artist.call("payout_statement", &own).await).await;
+    assert_eq!(statement["summary"]["payable"]["shown"], "11.25", "12.5 less a 10% fee");
+    let listed = ok_json(artist.call("payout_statements", &[]).await).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let csv = artist.get(&format!("/statements/{run}/{payee_a}/statement.csv")).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("summary,,,Payable,,,,11.25"), "{csv}");
+
+    // Label B's run: its statement is not the artist's, nor manager A's.
+    let run_b = ok_json(
+        staff.call("create_payout_run", &[("label_id", &label_b), ("period_end", "2025-03")]).await,
+    )
+    .await
+    .as_i64()
+    .unwrap()
+    .to_string();
+    for action in ["submit", "approve"] {
+        ok_json(staff.call("payout_run_action", &[("run_id", &run_b), ("action", action)]).await)
+            .await;
+    }
+    let payee_b = payee_b.to_string();
+    let theirs = [("run_id", run_b.as_str()), ("payee_id", payee_b.as_str())];
+    for browser in [&artist, &manager_a] {
+        assert_eq!(
+            error_of(browser.call("payout_statement", &theirs).await).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let csv = browser.get(&format!("/statements/{run_b}/{payee_b}/statement.csv")).await;
+        assert_eq!(csv.status(), StatusCode::NOT_FOUND);
+    }
+    ok_json(manager_b.call("payout_statement", &theirs).await).await;
+}
