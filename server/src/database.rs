@@ -2,10 +2,11 @@
 
 use anyhow::{Context, Result};
 use sqlx::{
-    PgPool, Postgres,
+    ConnectOptions, PgPool, Postgres,
     migrate::{MigrateDatabase, Migrator},
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
 };
+use std::str::FromStr;
 use std::time::Duration;
 
 /// The schema, from `migrations/`, compiled into the binary.
@@ -23,10 +24,15 @@ pub async fn connect(url: &str) -> Result<PgPool> {
             .with_context(|| format!("cannot create the database {shown}"))?;
         tracing::info!(database = %shown, "created database");
     }
+    // Allocation and statements over a year of facts take seconds by design; warn only
+    // about statements slow enough to be a problem (sqlx logs their whole text).
+    let options = PgConnectOptions::from_str(url)
+        .with_context(|| format!("{shown} is not a Postgres URL"))?
+        .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(10));
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(url)
+        .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to {shown}"))
 }

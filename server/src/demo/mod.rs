@@ -153,14 +153,17 @@ impl Format {
     }
 }
 
-/// Loads the demo catalog and logins into a database without a catalog, then the
-/// demo's drop-folder jobs and a year of reports into one without such jobs (so a
-/// database from before ingestion gets them too). Each step is one transaction; a
-/// step whose part is already there is skipped, and says so.
+/// Loads the demo catalog and logins into a database without a catalog, revenue terms
+/// into one without payees, the demo's drop-folder jobs and a year of reports into one
+/// without such jobs, and approved payout runs for the first months into one without
+/// runs (so a database from an older demo gets the newer parts too). A step whose part
+/// is already there is skipped, and says so.
 pub async fn run(pool: &PgPool, data_dir: &Path) -> Result<()> {
     load_catalog_once(pool).await?;
-    revenue::add_once(pool, &report_months()?).await?;
-    add_drop_folders_once(pool, data_dir).await
+    let months = report_months()?;
+    revenue::add_once(pool, &months).await?;
+    add_drop_folders_once(pool, data_dir).await?;
+    revenue::approved_runs_once(pool, data_dir, &months).await
 }
 
 /// The demo reports' months: the twelve before this one.

@@ -4,15 +4,20 @@
 //! these the demo reports allocate into a year of revenue with every state in it.
 
 use crate::generate::market::{MARKETS, per_usd};
+use crate::ingest::loader::{Origin, Source, load_file};
 use anyhow::{Context, Result};
-use app::domain::{Currency, Month, Territory};
+use app::auth::SessionUser;
+use app::domain::{Currency, Month, Role, Territory};
+use app::payouts::ssr::{self as payouts, Action};
 use app::revenue::{
     holds::{self, NewHold},
     ledger::{self, Scope},
 };
 use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
+use std::path::Path;
 
 /// Each label's producer: one payee with a small share of every release.
 const PRODUCERS: [(&str, &str); 3] = [
@@ -33,7 +38,7 @@ const CONTRACTS_START: NaiveDate = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
 
 /// Advances, in each label's currency, paid in the first demo month.
 const ADVANCES: [(&str, &str); 3] =
-    [("Nova Reyes", "20000"), ("Tidewater", "1500"), ("Aurora Lind", "3000")];
+    [("Nova Reyes", "2500"), ("Tidewater", "1500"), ("Aurora Lind", "3000")];
 
 /// Adds the terms unless payees exist already. `months` are the demo reports' months.
 pub async fn add_once(pool: &PgPool, months: &[Month]) -> Result<()> {
@@ -252,4 +257,84 @@ async fn hold_one_track(tx: &mut PgConnection, last: Month) -> Result<()> {
     };
     holds::place(tx, &hold, None).await?;
     Ok(())
+}
+
+/// Months the demo's approved payout runs cover: the first three of the year.
+const PAID_MONTHS: usize = 3;
+
+/// Loads the demo reports of the first months now (the scheduler finds them loaded and
+/// loads the rest), then makes, submits and approves a payout run for each label up to
+/// the last of those months, and marks the first label's paid: a history to start from.
+pub async fn approved_runs_once(pool: &PgPool, data_dir: &Path, months: &[Month]) -> Result<()> {
+    let runs: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM payout_runs"#).fetch_one(pool).await?;
+    if runs > 0 {
+        println!("The database already has payout runs ({runs}); demo runs not made.");
+        return Ok(());
+    }
+    let paid = &months[..PAID_MONTHS.min(months.len())];
+    load_reports_of(pool, data_dir, paid).await?;
+    let staff = demo_staff(pool).await?;
+    let end = paid[paid.len() - 1];
+    let labels = sqlx::query!("SELECT id, name FROM labels ORDER BY id").fetch_all(pool).await?;
+    for (i, label) in labels.iter().enumerate() {
+        let run = payouts::create(pool, &staff, label.id, end).await?;
+        payouts::act(pool, &staff, run, Action::Submit).await?;
+        payouts::act(pool, &staff, run, Action::Approve).await?;
+        if i == 0 {
+            payouts::act(pool, &staff, run, Action::MarkPaid).await?;
+        }
+    }
+    println!("Demo payout runs approved for {} labels, up to {end}.", labels.len());
+    Ok(())
+}
+
+/// Loads the drop folders' reports of `months`, as their jobs would.
+async fn load_reports_of(pool: &PgPool, data_dir: &Path, months: &[Month]) -> Result<()> {
+    let jobs = sqlx::query!(
+        "SELECT id, folder FROM ingestion_jobs WHERE source = 'drop_folder' ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut files = Vec::new();
+    for job in &jobs {
+        let Ok(entries) = std::fs::read_dir(data_dir.join(&job.folder)) else { continue };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let name =
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if months.iter().any(|m| name.contains(&m.to_string())) {
+                files.push((job.id, path));
+            }
+        }
+    }
+    files.sort();
+    let bar = ProgressBar::new(files.len() as u64).with_style(
+        ProgressStyle::with_template("Loading the first demo months {bar:30} {pos}/{len}")
+            .expect("a valid template"),
+    );
+    for (job_id, path) in files {
+        let origin = Origin { source: Source::DropFolder, job_id: Some(job_id), run_id: None };
+        load_file(pool, &path, &origin).await?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// The demo's staff login, as the one who approves the demo runs.
+async fn demo_staff(pool: &PgPool) -> Result<SessionUser> {
+    let email = "staff@backbeat.demo";
+    let id = sqlx::query_scalar!("SELECT id FROM users WHERE email = $1", email)
+        .fetch_one(pool)
+        .await
+        .context("the demo staff login is missing")?;
+    Ok(SessionUser {
+        id,
+        email: email.into(),
+        role: Role::Staff,
+        artist_id: None,
+        label_id: None,
+        scope_name: "All labels".into(),
+        must_change_password: false,
+    })
 }
