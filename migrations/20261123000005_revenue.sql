@@ -104,7 +104,8 @@ CREATE TABLE advances (
     note        text NOT NULL DEFAULT '',
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX advances_payee_id_idx ON advances (payee_id);
+-- The same advance imported twice is one advance.
+CREATE UNIQUE INDEX advances_key ON advances (payee_id, paid_on, amount);
 
 -- Who holds which share of a track, where and when, and on whose word. Conflict
 -- detection (issue 6) reads these; shares over 100% for one place and time conflict.
@@ -120,7 +121,8 @@ CREATE TABLE ownership_claims (
     source      text NOT NULL CHECK (source IN ('delivery', 'platform_report', 'manual')),
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX ownership_claims_track_id_idx ON ownership_claims (track_id);
+-- One claim per party, start and source on a track: importing it again updates it.
+CREATE UNIQUE INDEX ownership_claims_key ON ownership_claims (track_id, lower(party), valid_from, source);
 
 -- Revenue of a track held back (from one accounting month, to another or open-ended, in
 -- one territory or WW for all) until someone decides whose it is. Released, not deleted.

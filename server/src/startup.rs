@@ -107,10 +107,10 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
             post(upload::handler).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
-            "/rates/import",
-            post(import::web::import_rates).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
+            "/import/{kind}",
+            post(import::web::import).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
         )
-        .route("/rates/template.csv", get(import::web::rates_template))
+        .route("/import/{kind}/template.csv", get(import::web::template_csv))
         .route("/statements/{run}/{payee}/statement.csv", get(statements::csv))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();

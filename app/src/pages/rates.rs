@@ -63,13 +63,13 @@ fn ImportCard() -> impl IntoView {
             <h2>"Import rates"</h2>
             <p class="muted">
                 "A CSV with the columns month, from_currency, to_currency, rate ("
-                <a href="/rates/template.csv" rel="external">"template"</a>
+                <a href="/import/exchange-rates/template.csv" rel="external">"template"</a>
                 "). All or nothing: a bad line refuses the file and is named. A rate given "
                 "again replaces the old one."
             </p>
             <form
                 method="post"
-                action="/rates/import"
+                action="/import/exchange-rates"
                 enctype="multipart/form-data"
                 class="form form-inline"
                 aria-label="Import rates"

@@ -2,7 +2,7 @@
 //! `from_currency` is worth `rate` units of `to_currency` in that month. Importing a
 //! rate that exists replaces it (the record keeps the file it came from).
 
-use super::{Kind, Line};
+use super::{Imported, Kind, Line};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Currency, Month};
@@ -26,6 +26,7 @@ impl Kind for ExchangeRates {
     const COLUMNS: &'static [&'static str] = &["month", "from_currency", "to_currency", "rate"];
     const EXAMPLE: &'static [&'static [&'static str]] =
         &[&["2026-03", "EUR", "USD", "1.0842"], &["2026-03", "GBP", "USD", "1.2671"]];
+    const PAGE: &'static str = "/rates";
 
     fn parse(line: &Line<'_>, errors: &mut ErrorLog) -> Option<Rate> {
         let month = line.field("month", errors, |v| v.parse::<Month>().map_err(|e| e.0));
@@ -54,11 +55,12 @@ impl Kind for ExchangeRates {
         format!("{} {} to {}", rate.month, rate.from.code(), rate.to.code())
     }
 
-    async fn write(tx: &mut PgConnection, rows: &[Rate], source: &str) -> Result<u64> {
-        let months: Vec<chrono::NaiveDate> = rows.iter().map(|r| r.month.first_day()).collect();
-        let from: Vec<String> = rows.iter().map(|r| r.from.code().to_string()).collect();
-        let to: Vec<String> = rows.iter().map(|r| r.to.code().to_string()).collect();
-        let rates: Vec<Decimal> = rows.iter().map(|r| r.rate).collect();
+    async fn write(tx: &mut PgConnection, rows: &[(u64, Rate)], source: &str) -> Result<Imported> {
+        let months: Vec<chrono::NaiveDate> =
+            rows.iter().map(|(_, r)| r.month.first_day()).collect();
+        let from: Vec<String> = rows.iter().map(|(_, r)| r.from.code().to_string()).collect();
+        let to: Vec<String> = rows.iter().map(|(_, r)| r.to.code().to_string()).collect();
+        let rates: Vec<Decimal> = rows.iter().map(|(_, r)| r.rate).collect();
         let written = sqlx::query!(
             r#"
             INSERT INTO exchange_rates (month, from_currency, to_currency, rate, source)
@@ -78,7 +80,7 @@ impl Kind for ExchangeRates {
         // Held amounts waiting for these rates, and any converted at an old figure.
         let touched = months.into_iter().zip(from).collect();
         ledger::allocate(tx, &ledger::Scope::Rates(touched)).await?;
-        Ok(written.rows_affected())
+        Ok(Imported::Written(written.rows_affected()))
     }
 }
 
@@ -91,7 +93,7 @@ mod tests {
     fn the_template_reads_back() {
         let rows = read::<ExchangeRates>(template::<ExchangeRates>().as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].rate, "1.0842".parse::<Decimal>().unwrap());
+        assert_eq!(rows[0].1.rate, "1.0842".parse::<Decimal>().unwrap());
     }
 
     #[test]

@@ -6,7 +6,11 @@
 //! rows are written; this module does the rest: header check, line numbers, the one
 //! transaction, and a template to start from.
 
+pub mod advances;
+pub mod contracts;
 pub mod exchange_rates;
+pub mod ownership_claims;
+pub mod payees;
 pub mod web;
 
 use crate::ingest::{ErrorLog, LineError};
@@ -24,6 +28,8 @@ pub trait Kind {
     const COLUMNS: &'static [&'static str];
     /// A template's example lines, matching `COLUMNS`.
     const EXAMPLE: &'static [&'static [&'static str]];
+    /// The staff page that shows these rows and has the import form.
+    const PAGE: &'static str;
 
     /// Parses one line, pushing each problem to `errors`.
     fn parse(line: &Line<'_>, errors: &mut ErrorLog) -> Option<Self::Row>;
@@ -31,13 +37,48 @@ pub trait Kind {
     /// What identifies a row: a file may give each only once.
     fn key(row: &Self::Row) -> String;
 
-    /// Writes every row; `source` names the file for the record. Returns rows written.
+    /// Writes every row (each with its line number); `source` names the file for the
+    /// record. Refuses the file, naming lines, when rows name what does not exist or
+    /// do not fit together; the caller then rolls back whatever was written.
     fn write(
         tx: &mut PgConnection,
-        rows: &[Self::Row],
+        rows: &[(u64, Self::Row)],
         source: &str,
-    ) -> impl std::future::Future<Output = Result<u64>> + Send;
+    ) -> impl std::future::Future<Output = Result<Imported>> + Send;
 }
+
+/// Calls `$body` with the type `$k` naming the kind called `$name`, else `$none`.
+macro_rules! with_kind {
+    ($name:expr, $k:ident => $body:expr, $none:expr) => {
+        match $name {
+            $crate::import::exchange_rates::ExchangeRates::NAME => {
+                type $k = $crate::import::exchange_rates::ExchangeRates;
+                $body
+            }
+            $crate::import::payees::Payees::NAME => {
+                type $k = $crate::import::payees::Payees;
+                $body
+            }
+            $crate::import::contracts::Contracts::NAME => {
+                type $k = $crate::import::contracts::Contracts;
+                $body
+            }
+            $crate::import::advances::Advances::NAME => {
+                type $k = $crate::import::advances::Advances;
+                $body
+            }
+            $crate::import::ownership_claims::OwnershipClaims::NAME => {
+                type $k = $crate::import::ownership_claims::OwnershipClaims;
+                $body
+            }
+            _ => $none,
+        }
+    };
+}
+pub(crate) use with_kind;
+
+/// Every kind's name, for messages.
+pub const KINDS: &str = "exchange-rates, payees, contracts, advances, ownership-claims";
 
 /// One CSV line, with its cells found by column name.
 pub struct Line<'a> {
@@ -65,8 +106,9 @@ impl Line<'_> {
     }
 }
 
-/// The result of reading a file: its rows, or everything wrong with it.
-pub fn read<K: Kind>(text: &[u8]) -> Result<Vec<K::Row>, ErrorLog> {
+/// The result of reading a file: its rows with their line numbers, or everything wrong
+/// with it.
+pub fn read<K: Kind>(text: &[u8]) -> Result<Vec<(u64, K::Row)>, ErrorLog> {
     let mut errors = ErrorLog::default();
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(text);
     let columns = match header::<K>(&mut csv) {
@@ -111,7 +153,7 @@ pub fn read<K: Kind>(text: &[u8]) -> Result<Vec<K::Row>, ErrorLog> {
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(number);
-                rows.push(row);
+                rows.push((number, row));
             }
         }
     }
@@ -161,15 +203,23 @@ pub enum Imported {
 /// Reads `path` and writes its rows in one transaction, or nothing.
 pub async fn import_file<K: Kind>(pool: &PgPool, path: &Path) -> Result<Imported> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let rows = match read::<K>(&text) {
+    let source = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    import_bytes::<K>(pool, &source, &text).await
+}
+
+/// Reads `text` (the file `source`) and writes its rows in one transaction, or nothing.
+pub async fn import_bytes<K: Kind>(pool: &PgPool, source: &str, text: &[u8]) -> Result<Imported> {
+    let rows = match read::<K>(text) {
         Ok(rows) => rows,
         Err(errors) => return Ok(Imported::Refused(errors)),
     };
-    let source = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut tx = pool.begin().await?;
-    let written = K::write(&mut tx, &rows, &source).await?;
-    tx.commit().await?;
-    Ok(Imported::Written(written))
+    let imported = K::write(&mut tx, &rows, source).await?;
+    match imported {
+        Imported::Written(_) => tx.commit().await?,
+        Imported::Refused(_) => tx.rollback().await?,
+    }
+    Ok(imported)
 }
 
 /// A template: the header and example lines.
@@ -190,15 +240,11 @@ pub async fn run(
     file: Option<&Path>,
     template_only: bool,
 ) -> Result<()> {
-    match kind {
-        exchange_rates::ExchangeRates::NAME => {
-            run_kind::<exchange_rates::ExchangeRates>(pool, file, template_only).await
-        }
-        other => bail!(
-            "there is no import called {other:?} (kinds: {})",
-            exchange_rates::ExchangeRates::NAME
-        ),
-    }
+    with_kind!(
+        kind,
+        K => run_kind::<K>(pool, file, template_only).await,
+        bail!("there is no import called {kind:?} (kinds: {KINDS})")
+    )
 }
 
 async fn run_kind<K: Kind>(pool: &PgPool, file: Option<&Path>, template_only: bool) -> Result<()> {

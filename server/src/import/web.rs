@@ -1,12 +1,12 @@
-//! The browser's way into imports: `POST /rates/import` (a CSV file) and
-//! `GET /rates/template.csv`. Staff only; answers with a redirect back to the page
-//! saying what happened, so the form works without JavaScript.
+//! The browser's way into imports: `POST /import/{kind}` (a CSV file) and
+//! `GET /import/{kind}/template.csv`. Staff only; answers with a redirect back to the
+//! kind's page saying what happened, so the forms work without JavaScript.
 
-use super::{Imported, Kind, exchange_rates::ExchangeRates, read, template};
+use super::{Imported, KINDS, Kind, import_bytes, template, with_kind};
 use crate::startup::{AppState, require_staff};
 use axum::{
-    extract::{Multipart, State, multipart::MultipartRejection},
-    http::header,
+    extract::{Multipart, Path, State, multipart::MultipartRejection},
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -18,27 +18,44 @@ const MAX_BYTES: usize = 16 * 1024 * 1024;
 /// How many errors the redirect carries back (the command line shows them all).
 const ERRORS_SHOWN: usize = 10;
 
-pub async fn import_rates(
+pub async fn import(
     State(state): State<AppState>,
     session: Session,
+    Path(kind): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     if let Err(refused) = require_staff(&state, &session).await {
         return refused;
     }
+    with_kind!(
+        kind.as_str(),
+        K => import_into::<K>(&state, multipart).await,
+        unknown(&kind)
+    )
+}
+
+async fn import_into<K: Kind>(
+    state: &AppState,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
     let outcome = match multipart {
         Ok(multipart) => receive(multipart).await,
         Err(e) => Err(format!("The upload could not be read: {e}")),
     };
     let outcome = match outcome {
-        Ok((name, bytes)) => store::<ExchangeRates>(&state.pool, &name, &bytes).await,
+        Ok((name, bytes)) => store::<K>(&state.pool, &name, &bytes).await,
         Err(e) => Err(e),
     };
     let query = match outcome {
         Ok(written) => format!("imported={written}"),
         Err(e) => format!("import_error={}", utf8_percent_encode(&e, NON_ALPHANUMERIC)),
     };
-    Redirect::to(&format!("/rates?{query}")).into_response()
+    Redirect::to(&format!("{}?{query}", K::PAGE)).into_response()
+}
+
+fn unknown(kind: &str) -> Response {
+    (StatusCode::NOT_FOUND, format!("There is no import called {kind:?} (kinds: {KINDS})."))
+        .into_response()
 }
 
 async fn receive(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
@@ -59,21 +76,14 @@ async fn receive(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> 
 }
 
 async fn store<K: Kind>(pool: &sqlx::PgPool, name: &str, bytes: &[u8]) -> Result<u64, String> {
-    let rows = match read::<K>(bytes) {
-        Ok(rows) => rows,
-        Err(errors) => return Err(describe(name, &super::Imported::Refused(errors))),
-    };
-    let written = async {
-        let mut tx = pool.begin().await?;
-        let written = K::write(&mut tx, &rows, name).await?;
-        tx.commit().await?;
-        anyhow::Ok(written)
+    match import_bytes::<K>(pool, name, bytes).await {
+        Ok(Imported::Written(written)) => Ok(written),
+        Ok(refused) => Err(describe(name, &refused)),
+        Err(e) => {
+            tracing::error!("import of {name}: {e:#}");
+            Err("The import could not be saved; it has been logged. Nothing was written.".into())
+        }
     }
-    .await;
-    written.map_err(|e| {
-        tracing::error!("import of {name}: {e:#}");
-        "The import could not be saved; it has been logged. Nothing was written.".to_string()
-    })
 }
 
 fn describe(name: &str, imported: &Imported) -> String {
@@ -86,16 +96,25 @@ fn describe(name: &str, imported: &Imported) -> String {
     text
 }
 
-pub async fn rates_template(State(state): State<AppState>, session: Session) -> Response {
+pub async fn template_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path(kind): Path<String>,
+) -> Response {
     if let Err(refused) = require_staff(&state, &session).await {
         return refused;
     }
+    with_kind!(kind.as_str(), K => template_response::<K>(), unknown(&kind))
+}
+
+fn template_response<K: Kind>() -> Response {
+    let disposition = format!("attachment; filename=\"{}.csv\"", K::NAME);
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"exchange-rates.csv\""),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
-        template::<ExchangeRates>(),
+        template::<K>(),
     )
         .into_response()
 }

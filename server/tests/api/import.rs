@@ -89,15 +89,15 @@ async fn staff_import_rates_in_the_browser_and_others_cannot() {
     let staff = app.browser();
     staff.login_ok("staff@distro.test", PASSWORD).await;
 
-    let template = staff.get("/rates/template.csv").await;
+    let template = staff.get("/import/exchange-rates/template.csv").await;
     assert_eq!(template.status(), StatusCode::OK);
     let template = template.bytes().await.unwrap().to_vec();
-    let ok = staff.post_file("/rates/import", "rates.csv", template.clone()).await;
+    let ok = staff.post_file("/import/exchange-rates", "rates.csv", template.clone()).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(ok.headers()["location"], "/rates?imported=2");
 
     let bad = format!("{HEADER}2026-05,EUR,USD,1.1\n2026-05,EUR,USD,abc\n");
-    let refused = staff.post_file("/rates/import", "bad.csv", bad.into_bytes()).await;
+    let refused = staff.post_file("/import/exchange-rates", "bad.csv", bad.into_bytes()).await;
     let location = refused.headers()["location"].to_str().unwrap().to_string();
     let location = percent_encoding::percent_decode_str(&location).decode_utf8().unwrap();
     assert!(
@@ -112,7 +112,130 @@ async fn staff_import_rates_in_the_browser_and_others_cannot() {
     assert_eq!(may, 0);
 
     let anonymous = app.browser();
-    assert_eq!(anonymous.get("/rates/template.csv").await.status(), StatusCode::UNAUTHORIZED);
-    let post = anonymous.post_file("/rates/import", "rates.csv", template).await;
+    assert_eq!(
+        anonymous.get("/import/exchange-rates/template.csv").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let post = anonymous.post_file("/import/exchange-rates", "rates.csv", template).await;
     assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Imports `text` as `kind` through the command's code path; the errors' text or rows.
+async fn import_text<K: server::import::Kind>(
+    pool: &sqlx::PgPool,
+    text: &str,
+) -> Result<u64, String> {
+    match server::import::import_bytes::<K>(pool, "test.csv", text.as_bytes()).await.unwrap() {
+        Imported::Written(n) => Ok(n),
+        Imported::Refused(errors) => {
+            Err(errors.kept().iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        }
+    }
+}
+
+async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn each_revenue_kind_refuses_a_file_with_a_bad_third_line_whole() {
+    use server::import::{
+        advances::Advances, contracts::Contracts, ownership_claims::OwnershipClaims, payees::Payees,
+    };
+    let (_, pool) = fresh_database().await;
+    let catalog = crate::helpers::Catalog::create(&pool).await;
+    let upc: String = sqlx::query_scalar(
+        "SELECT r.upc FROM releases r JOIN tracks t ON t.release_id = r.id WHERE t.id = $1",
+    )
+    .bind(catalog.track_a)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    let payees = "label,name,kind,artist,currency,minimum_payout\n";
+    let bad = format!(
+        "{payees}Label A,Artist A,artist,Artist A,USD,25\nLabel A,Producer,producer,,EUR,0\n"
+    );
+    let error = import_text::<Payees>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column currency") && error.contains("USD"), "{error}");
+    assert_eq!(count(&pool, "payees").await, 0);
+    let good = format!(
+        "{payees}Label A,Artist A,artist,Artist A,USD,25\nLabel A,Producer,producer,,USD,0\nLabel A,Label A,label,,USD,\n"
+    );
+    assert_eq!(import_text::<Payees>(&pool, &good).await, Ok(3));
+    assert_eq!(import_text::<Payees>(&pool, &good).await, Ok(3), "again: updated, not added");
+    assert_eq!(count(&pool, "payees").await, 3);
+
+    let contracts = "release_upc,track_isrc,valid_from,valid_to,distribution_fee,payee,share\n";
+    let bad = format!(
+        "{contracts}{upc},,2025-01,,0.15,Artist A,0.70\n{upc},,2025-01,,0.15,Producer,0.20\n{upc},,2025-01,,0.15,Label A,0.05\n"
+    );
+    let error = import_text::<Contracts>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("sum to 0.95, not 1"), "{error}");
+    let bad = format!(
+        "{contracts}{upc},,2025-01,,0.15,Artist A,0.70\n{upc},,2025-01,,0.15,Nobody,0.30\n"
+    );
+    let error = import_text::<Contracts>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column payee"), "{error}");
+    assert_eq!(count(&pool, "contracts").await, 0);
+    let good = format!(
+        "{contracts}{upc},,2025-01,,0.15,Artist A,0.70\n{upc},,2025-01,,0.15,Producer,0.05\n{upc},,2025-01,,0.15,Label A,0.25\n"
+    );
+    assert_eq!(import_text::<Contracts>(&pool, &good).await, Ok(3));
+    let overlapping = format!("{contracts}{upc},,2025-06,,0.2,Artist A,1\n");
+    let error = import_text::<Contracts>(&pool, &overlapping).await.unwrap_err();
+    assert!(error.contains("line 2, column valid_from") && error.contains("overlaps"), "{error}");
+    assert_eq!(count(&pool, "contracts").await, 1);
+
+    let advances = "label,payee,amount,paid_on,note\n";
+    let bad =
+        format!("{advances}Label A,Artist A,500,2025-01-10,\nLabel A,Artist A,-5,2025-02-10,\n");
+    let error = import_text::<Advances>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column amount"), "{error}");
+    assert_eq!(count(&pool, "advances").await, 0);
+    let good = format!("{advances}Label A,Artist A,500,2025-01-10,Album\n");
+    assert_eq!(import_text::<Advances>(&pool, &good).await, Ok(1));
+    assert_eq!(import_text::<Advances>(&pool, &good).await, Ok(1));
+    assert_eq!(count(&pool, "advances").await, 1, "the same advance twice is one");
+
+    let claims = "isrc,party,share,territories,valid_from,valid_to,source\n";
+    let bad = format!(
+        "{claims}USAAA2600001,Label A,1,WW,2025-01-01,,delivery\nUSAAA2600002,Other,0.5,US XX,2025-01-01,,manual\n"
+    );
+    let error = import_text::<OwnershipClaims>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column territories"), "{error}");
+    assert_eq!(count(&pool, "ownership_claims").await, 0);
+    let good = format!(
+        "{claims}USAAA2600001,Label A,1,WW,2025-01-01,,delivery\nUSAAA2600002,Other,0.5,US CA,2025-01-01,2025-12-31,manual\n"
+    );
+    assert_eq!(import_text::<OwnershipClaims>(&pool, &good).await, Ok(2));
+}
+
+#[tokio::test]
+async fn a_contract_import_allocates_what_waited_for_it() {
+    use crate::revenue::{line, month, report};
+    use server::import::{contracts::Contracts, payees::Payees};
+    let (_, pool) = fresh_database().await;
+    let catalog = crate::helpers::Catalog::create(&pool).await;
+    let file = report(&pool, month("2025-03"), &[line(Some(catalog.track_a), "10", "USD")]).await;
+    let held: String =
+        sqlx::query_scalar("SELECT hold_reason FROM allocations WHERE report_file_id = $1")
+            .bind(file)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(held, "no_contract");
+    let payees = "label,name,kind,artist,currency,minimum_payout\nLabel A,Artist A,artist,,USD,0\n";
+    import_text::<Payees>(&pool, payees).await.unwrap();
+    let contract = "release_upc,track_isrc,valid_from,valid_to,distribution_fee,payee,share\n,USAAA2600001,2025-01,,0.1,Artist A,1\n";
+    assert_eq!(import_text::<Contracts>(&pool, contract).await, Ok(1));
+    let allocated: Decimal = sqlx::query_scalar(
+        "SELECT sum(amount) FROM allocations WHERE report_file_id = $1 AND state = 'allocated' AND beneficiary = 'payee'",
+    )
+    .bind(file)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(allocated, Decimal::new(9, 0));
+    crate::revenue::assert_balanced(&pool).await;
 }

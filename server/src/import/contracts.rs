@@ -1,0 +1,325 @@
+//! Contracts and their splits, one line per split:
+//! `release_upc,track_isrc,valid_from,valid_to,distribution_fee,payee,share`.
+//! Lines with the same subject (a release's UPC or a track's ISRC, not both) and first
+//! month make one contract; they must agree on its last month and fee, and their shares
+//! must sum to exactly 1. A contract imported again for the same subject and first month
+//! replaces the old one. Fee and shares are fractions: 0.15 is 15%. The tracks it covers
+//! are allocated again in the same transaction.
+
+use super::payees::{payees_by_name, required};
+use super::{Imported, Kind, Line};
+use crate::ingest::{ErrorLog, LineError};
+use anyhow::Result;
+use app::domain::{Isrc, Month, Upc};
+use app::revenue::ledger::{self, Scope};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use std::collections::BTreeMap;
+
+pub struct Contracts;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Release(String),
+    Track(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub subject: Subject,
+    pub from: Month,
+    pub to: Option<Month>,
+    pub fee: Decimal,
+    pub payee: String,
+    pub share: Decimal,
+}
+
+impl Kind for Contracts {
+    type Row = Split;
+    const NAME: &'static str = "contracts";
+    const COLUMNS: &'static [&'static str] = &[
+        "release_upc",
+        "track_isrc",
+        "valid_from",
+        "valid_to",
+        "distribution_fee",
+        "payee",
+        "share",
+    ];
+    const EXAMPLE: &'static [&'static [&'static str]] = &[
+        &["0000000000017", "", "2026-01", "", "0.15", "Nova Reyes", "0.70"],
+        &["0000000000017", "", "2026-01", "", "0.15", "Sam Okoro", "0.05"],
+        &["0000000000017", "", "2026-01", "", "0.15", "Northern Lights Records", "0.25"],
+    ];
+    const PAGE: &'static str = "/contracts";
+
+    fn parse(line: &Line<'_>, errors: &mut ErrorLog) -> Option<Split> {
+        let subject = subject(line, errors);
+        let month = |v: &str| v.parse::<Month>().map_err(|e| e.0);
+        let from = line.field("valid_from", errors, month);
+        let to = line.field("valid_to", errors, |v| {
+            if v.is_empty() { Ok(None) } else { month(v).map(Some) }
+        });
+        let fee = line.field("distribution_fee", errors, |v| fraction(v, 4, false));
+        let payee = line.field("payee", errors, required);
+        let share = line.field("share", errors, |v| fraction(v, 6, true));
+        let split = Split {
+            subject: subject?,
+            from: from?,
+            to: to?,
+            fee: fee?,
+            payee: payee?,
+            share: share?,
+        };
+        if split.to.is_some_and(|to| to < split.from) {
+            let to = split.to.map(|m| m.to_string()).unwrap_or_default();
+            errors.push(LineError::new(line.number, "valid_to", &to, "before valid_from"));
+            return None;
+        }
+        Some(split)
+    }
+
+    fn key(split: &Split) -> String {
+        format!("{:?} from {} to {}", split.subject, split.from, split.payee.to_lowercase())
+    }
+
+    async fn write(
+        tx: &mut PgConnection,
+        rows: &[(u64, Split)],
+        _source: &str,
+    ) -> Result<Imported> {
+        let contracts = group(rows);
+        let mut errors = ErrorLog::default();
+        for lines in contracts.values() {
+            check_agreement(lines, &mut errors);
+        }
+        let subjects = resolve_subjects(tx, rows, &mut errors).await?;
+        let labels: Vec<i64> = subjects.values().map(|s| s.label).collect();
+        let payees = payees_by_name(tx, &labels).await?;
+        let mut written = 0;
+        let mut tracks = Vec::new();
+        for ((subject, _), lines) in &contracts {
+            let Some(found) = subjects.get(subject) else { continue };
+            let mut splits = Vec::new();
+            for (line, split) in lines {
+                match payees.get(&(found.label, split.payee.to_lowercase())) {
+                    Some(id) => splits.push((*id, split.share)),
+                    None => errors.push(LineError::new(
+                        *line,
+                        "payee",
+                        &split.payee,
+                        "the release's label has no payee of this name",
+                    )),
+                }
+            }
+            if !errors.is_empty() {
+                continue;
+            }
+            if let Err(error) = replace(tx, found, lines[0].1, &splits).await {
+                if let Some(reason) = overlap(&error) {
+                    errors.push(LineError::new(
+                        lines[0].0,
+                        "valid_from",
+                        &lines[0].1.from.to_string(),
+                        reason,
+                    ));
+                    return Ok(Imported::Refused(errors));
+                }
+                return Err(error.into());
+            }
+            written += lines.len() as u64;
+            tracks.extend(found.tracks.iter().copied());
+        }
+        if !errors.is_empty() {
+            return Ok(Imported::Refused(errors));
+        }
+        ledger::allocate(tx, &Scope::Tracks(tracks)).await?;
+        Ok(Imported::Written(written))
+    }
+}
+
+fn subject(line: &Line<'_>, errors: &mut ErrorLog) -> Option<Subject> {
+    let (upc, isrc) = (line.cell("release_upc"), line.cell("track_isrc"));
+    match (upc.is_empty(), isrc.is_empty()) {
+        (false, true) => line.field("release_upc", errors, |v| {
+            Upc::parse(v).map(|u| Subject::Release(u.gtin13().to_string())).map_err(|e| e.0)
+        }),
+        (true, false) => line.field("track_isrc", errors, |v| {
+            Isrc::parse(v).map(|i| Subject::Track(i.as_str().to_string())).map_err(|e| e.0)
+        }),
+        _ => {
+            let reason = "give a release's UPC or a track's ISRC, not both";
+            errors.push(LineError::new(line.number, "release_upc", upc, reason));
+            None
+        }
+    }
+}
+
+/// A fraction in [0, 1) (a fee) or (0, 1] (a share) with at most `places` decimals.
+fn fraction(value: &str, places: u32, share: bool) -> Result<Decimal, String> {
+    let fraction: Decimal = value
+        .parse()
+        .map_err(|_| "expected a fraction with a dot, like 0.15 for 15%".to_string())?;
+    let in_range = if share {
+        fraction > Decimal::ZERO && fraction <= Decimal::ONE
+    } else {
+        fraction >= Decimal::ZERO && fraction < Decimal::ONE
+    };
+    if !in_range {
+        let range = if share { "more than 0 and at most 1" } else { "at least 0 and less than 1" };
+        return Err(format!("must be {range} (0.15 is 15%)"));
+    }
+    if fraction.normalize().scale() > places {
+        return Err(format!("at most {places} decimal places"));
+    }
+    Ok(fraction)
+}
+
+type Contract<'a> = Vec<(u64, &'a Split)>;
+
+fn group(rows: &[(u64, Split)]) -> BTreeMap<(Subject, Month), Contract<'_>> {
+    let mut contracts: BTreeMap<(Subject, Month), Contract<'_>> = BTreeMap::new();
+    for (line, split) in rows {
+        contracts.entry((split.subject.clone(), split.from)).or_default().push((*line, split));
+    }
+    contracts
+}
+
+/// The lines of one contract agree on its end and fee, and their shares sum to one.
+fn check_agreement(lines: &Contract<'_>, errors: &mut ErrorLog) {
+    let (first_line, first) = lines[0];
+    for (line, split) in &lines[1..] {
+        if split.to != first.to {
+            let to = split.to.map(|m| m.to_string()).unwrap_or_default();
+            let reason = format!("differs from line {first_line} of the same contract");
+            errors.push(LineError::new(*line, "valid_to", &to, reason));
+        }
+        if split.fee != first.fee {
+            let reason = format!("differs from line {first_line} of the same contract");
+            errors.push(LineError::new(*line, "distribution_fee", &split.fee.to_string(), reason));
+        }
+    }
+    let total: Decimal = lines.iter().map(|(_, s)| s.share).sum();
+    if total != Decimal::ONE {
+        let numbers: Vec<String> = lines.iter().map(|(n, _)| n.to_string()).collect();
+        let reason = format!(
+            "the shares of this contract (lines {}) sum to {total}, not 1",
+            numbers.join(", ")
+        );
+        errors.push(LineError::new(first_line, "share", &first.share.to_string(), reason));
+    }
+}
+
+/// A contract's subject as found: release or track id, its label, the tracks it covers.
+struct Found {
+    release: Option<i64>,
+    track: Option<i64>,
+    label: i64,
+    tracks: Vec<i64>,
+}
+
+async fn resolve_subjects(
+    tx: &mut PgConnection,
+    rows: &[(u64, Split)],
+    errors: &mut ErrorLog,
+) -> Result<BTreeMap<Subject, Found>> {
+    let mut found = BTreeMap::new();
+    for (line, split) in rows {
+        if found.contains_key(&split.subject) {
+            continue;
+        }
+        let subject = match &split.subject {
+            Subject::Release(upc) => sqlx::query!(
+                r#"SELECT r.id, r.label_id, array_agg(t.id) FILTER (WHERE t.id IS NOT NULL) AS tracks
+                   FROM releases r LEFT JOIN tracks t ON t.release_id = r.id
+                   WHERE r.upc = $1 GROUP BY r.id"#,
+                upc
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| Found {
+                release: Some(r.id),
+                track: None,
+                label: r.label_id,
+                tracks: r.tracks.unwrap_or_default(),
+            }),
+            Subject::Track(isrc) => sqlx::query!(
+                "SELECT t.id, r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id
+                 WHERE t.isrc = $1",
+                isrc
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|t| Found { release: None, track: Some(t.id), label: t.label_id, tracks: vec![t.id] }),
+        };
+        match subject {
+            Some(subject) => {
+                found.insert(split.subject.clone(), subject);
+            }
+            None => {
+                let (column, value) = match &split.subject {
+                    Subject::Release(upc) => ("release_upc", upc),
+                    Subject::Track(isrc) => ("track_isrc", isrc),
+                };
+                errors.push(LineError::new(*line, column, value, "not in the catalog"));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Replaces the subject's contract starting in the same month with this one.
+async fn replace(
+    tx: &mut PgConnection,
+    subject: &Found,
+    terms: &Split,
+    splits: &[(i64, Decimal)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM contracts
+         WHERE (release_id = $1 OR track_id = $2) AND valid_from = $3",
+        subject.release,
+        subject.track,
+        terms.from.first_day() as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO contracts (release_id, track_id, distribution_fee, valid_from, valid_to)
+        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        "#,
+        subject.release,
+        subject.track,
+        terms.fee,
+        terms.from.first_day() as _,
+        terms.to.map(Month::first_day) as _
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (payees, shares): (Vec<i64>, Vec<Decimal>) = splits.iter().copied().unzip();
+    sqlx::query!(
+        "INSERT INTO contract_splits (contract_id, payee_id, share)
+         SELECT $1, p, s FROM UNNEST($2::bigint[], $3::numeric[]) AS u(p, s)",
+        id,
+        &payees,
+        &shares
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The words for a contract that overlaps another of its subject.
+fn overlap(error: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = error else { return None };
+    match db.constraint() {
+        Some("contracts_release_overlap") => {
+            Some("overlaps another contract of this release; end that one first")
+        }
+        Some("contracts_track_overlap") => {
+            Some("overlaps another contract of this track; end that one first")
+        }
+        _ => None,
+    }
+}
