@@ -18,6 +18,7 @@ pub mod ingestion;
 pub mod pages;
 pub mod payouts;
 pub mod revenue;
+pub mod terms;
 pub mod users;
 
 pub use pages::{App, shell};

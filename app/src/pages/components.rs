@@ -153,3 +153,71 @@ pub fn Stat(label: &'static str, value: String) -> impl IntoView {
         </div>
     }
 }
+
+/// A CSV import form for one kind (`POST /import/{kind}`, see `server::import::web`).
+/// A plain form: the server answers with a redirect back to the page saying what
+/// happened (`imported` or `import_error` in the query), so it works without JavaScript.
+#[component]
+pub fn ImportCard(
+    kind: &'static str,
+    title: &'static str,
+    /// What a row is, plural: "rates", "payees".
+    what: &'static str,
+    columns: &'static str,
+    note: &'static str,
+) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let feedback = move || {
+        let query = query.read();
+        if let Some(error) = query.get("import_error") {
+            let lines: Vec<String> = error.lines().map(str::to_string).collect();
+            Some(
+                view! {
+                    <div class="form-error" role="alert">
+                        {lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
+                    </div>
+                }
+                .into_any(),
+            )
+        } else {
+            query.get("imported").map(|n| {
+                view! { <p class="form-ok" role="status">{format!("Imported {n} {what}.")}</p> }
+                    .into_any()
+            })
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <p class="muted">
+                "A CSV with the columns " {columns} " ("
+                <a href=format!("/import/{kind}/template.csv") rel="external">"template"</a>
+                "). All or nothing: a bad line refuses the file and is named. " {note}
+            </p>
+            <form
+                method="post"
+                action=format!("/import/{kind}")
+                enctype="multipart/form-data"
+                class="form form-inline"
+                aria-label=title
+            >
+                <label>"CSV file" <input type="file" name="file" accept=".csv,text/csv" required /></label>
+                <button type="submit" class="button">"Import"</button>
+            </form>
+            {feedback}
+        </section>
+    }
+}
+
+/// A search box that puts its words in the URL (`?q=`), so a search can be shared.
+#[component]
+pub fn SearchBox(label: &'static str) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let current = move || query.read().get("q").unwrap_or_default();
+    view! {
+        <form method="get" class="form form-inline search" role="search">
+            <label>{label} <input type="search" name="q" value=current /></label>
+            <button type="submit" class="button-quiet">"Search"</button>
+        </form>
+    }
+}

@@ -8,6 +8,7 @@ mod login;
 mod not_found;
 mod payouts;
 mod rates;
+mod terms;
 mod track;
 mod users;
 
@@ -109,6 +110,10 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/ingestion") view=ingestion::IngestionPage ssr=SsrMode::Async />
                 <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
+                <Route path=path!("/payees") view=terms::PayeesPage ssr=SsrMode::Async />
+                <Route path=path!("/contracts") view=terms::ContractsPage ssr=SsrMode::Async />
+                <Route path=path!("/advances") view=terms::AdvancesPage ssr=SsrMode::Async />
+                <Route path=path!("/claims") view=terms::ClaimsPage ssr=SsrMode::Async />
                 <Route path=path!("/payouts") view=payouts::PayoutsPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/payouts/:id")
@@ -141,6 +146,10 @@ fn Header() -> impl IntoView {
             let staff_links = (user.role == Role::Staff).then(|| {
                 view! {
                     <A href="/ingestion">"Ingestion"</A>
+                    <A href="/payees">"Payees"</A>
+                    <A href="/contracts">"Contracts"</A>
+                    <A href="/advances">"Advances"</A>
+                    <A href="/claims">"Claims"</A>
                     <A href="/rates">"Rates"</A>
                     <A href="/users">"Users"</A>
                 }

@@ -1,11 +1,10 @@
 //! Staff: monthly exchange rates, the ones revenue will need, and a CSV import.
 
-use super::components::{WithUser, loaded};
+use super::components::{ImportCard, WithUser, loaded};
 use crate::domain::Role;
 use crate::revenue::{MissingRate, RateRow, Rates, exchange_rates};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RatesPage() -> impl IntoView {
@@ -25,60 +24,19 @@ fn RatesView() -> impl IntoView {
             "converted with them into each label's currency. Revenue whose rate is missing is "
             "held until the rate is given, then allocated at once."
         </p>
-        <ImportCard />
+        <ImportCard
+            kind="exchange-rates"
+            title="Import rates"
+            what="rates"
+            columns="month, from_currency, to_currency, rate"
+            note="A rate given again replaces the old one."
+        />
         {loaded(rates, |rates: Rates| {
             view! {
                 {view! { <Missing missing=rates.missing.clone() /> }.into_any()}
                 {view! { <RateTable rates=rates.rates.clone() /> }.into_any()}
             }
         })}
-    }
-}
-
-/// A plain form: the server answers with a redirect back here saying what happened.
-#[component]
-fn ImportCard() -> impl IntoView {
-    let query = use_query_map();
-    let feedback = move || {
-        let query = query.read();
-        if let Some(error) = query.get("import_error") {
-            let lines: Vec<String> = error.lines().map(str::to_string).collect();
-            Some(
-                view! {
-                    <div class="form-error" role="alert">
-                        {lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
-                    </div>
-                }
-                .into_any(),
-            )
-        } else {
-            query.get("imported").map(|n| {
-                view! { <p class="form-ok" role="status">{format!("Imported {n} rates.")}</p> }
-                    .into_any()
-            })
-        }
-    };
-    view! {
-        <section class="card">
-            <h2>"Import rates"</h2>
-            <p class="muted">
-                "A CSV with the columns month, from_currency, to_currency, rate ("
-                <a href="/import/exchange-rates/template.csv" rel="external">"template"</a>
-                "). All or nothing: a bad line refuses the file and is named. A rate given "
-                "again replaces the old one."
-            </p>
-            <form
-                method="post"
-                action="/import/exchange-rates"
-                enctype="multipart/form-data"
-                class="form form-inline"
-                aria-label="Import rates"
-            >
-                <label>"CSV file" <input type="file" name="file" accept=".csv,text/csv" required /></label>
-                <button type="submit" class="button">"Import"</button>
-            </form>
-            {feedback}
-        </section>
     }
 }
 

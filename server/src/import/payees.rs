@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 pub struct Payees;
 
-pub const KINDS: [&str; 4] = ["artist", "featured_artist", "producer", "label"];
+use app::terms::ssr::PAYEE_KINDS as KINDS;
 
 #[derive(Debug, Clone)]
 pub struct Payee {

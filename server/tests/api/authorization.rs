@@ -73,6 +73,29 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("confirm_supersede", vec![("file_id", "1".into())], &[Role::Staff]),
         ("withdraw_report_file", vec![("file_id", "1".into())], &[Role::Staff]),
         ("exchange_rates", vec![], &[Role::Staff]),
+        ("list_payees", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "save_payee",
+            vec![
+                ("payee_id", "0".into()),
+                ("label_id", catalog.label_a.to_string()),
+                ("name", "New payee".into()),
+                ("kind", "producer".into()),
+            ],
+            &[Role::Staff],
+        ),
+        ("list_contracts", vec![("q", String::new())], &[Role::Staff]),
+        ("list_advances", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "add_advance",
+            vec![
+                ("payee_id", "1".into()),
+                ("amount", "10".into()),
+                ("paid_on", "2026-01-01".into()),
+            ],
+            &[Role::Staff],
+        ),
+        ("list_claims", vec![("q", String::new())], &[Role::Staff]),
         ("payout_runs", vec![], &[Role::LabelManager, Role::Staff]),
         (
             "create_payout_run",

@@ -239,3 +239,78 @@ async fn a_contract_import_allocates_what_waited_for_it() {
     assert_eq!(allocated, Decimal::new(9, 0));
     crate::revenue::assert_balanced(&pool).await;
 }
+
+#[tokio::test]
+async fn staff_keep_payees_and_advances_in_the_browser_with_clear_refusals() {
+    use crate::helpers::{Catalog, PASSWORD, error_of, user};
+    use app::{domain::Role, users::Link};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let staff = app.browser();
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+    let label = catalog.label_a.to_string();
+
+    let imported =
+        "label,name,kind,artist,currency,minimum_payout\nLabel A,Imported Payee,artist,,USD,5\n";
+    let response =
+        staff.post_file("/import/payees", "payees.csv", imported.as_bytes().to_vec()).await;
+    assert_eq!(response.headers()["location"], "/payees?imported=1");
+    let page = staff.get("/payees?q=imported").await.text().await.unwrap();
+    assert!(page.contains("Imported Payee"), "the imported payee is on its page");
+
+    let form = |name: &'static str, minimum: &'static str| {
+        vec![
+            ("payee_id", "0".to_string()),
+            ("label_id", label.clone()),
+            ("name", name.to_string()),
+            ("kind", "producer".to_string()),
+            ("minimum_payout", minimum.to_string()),
+        ]
+    };
+    let call = |fields: Vec<(&'static str, String)>| {
+        let staff = &staff;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            staff.call("save_payee", &fields).await
+        }
+    };
+    let (status, body) = error_of(call(form("Nia", "-1")).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("minimum payout '-1'"), "{body}");
+    let created = call(form("Nia", "12.50")).await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let id: i64 = created.json().await.unwrap();
+    let (status, body) = error_of(call(form("nia", "1")).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("already has a payee called nia"), "{body}");
+    let mut edit = form("Nia Renamed", "20");
+    edit[0].1 = id.to_string();
+    assert_eq!(call(edit).await.status(), StatusCode::OK);
+    let (name, minimum): (String, Decimal) =
+        sqlx::query_as("SELECT name, minimum_payout FROM payees WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), minimum), ("Nia Renamed", Decimal::new(20, 0)));
+
+    let advance = |amount: &str, day: &str| {
+        let fields =
+            [("payee_id", id.to_string()), ("amount", amount.into()), ("paid_on", day.into())];
+        let staff = &staff;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            staff.call("add_advance", &fields).await
+        }
+    };
+    let (status, body) = error_of(advance("100", "2026-02-30").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("'2026-02-30' is not a date"), "{body}");
+    assert_eq!(advance("100", "2026-02-03").await.status(), StatusCode::OK);
+    let (status, _) = error_of(advance("100", "2026-02-03").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same advance twice");
+    let page = staff.get("/advances").await.text().await.unwrap();
+    assert!(page.contains("Nia Renamed"));
+}

@@ -1,0 +1,330 @@
+//! Staff: the revenue terms (payees, contracts, advances, ownership claims), each a page
+//! with a search, a CSV import, and for payees and advances a form.
+
+use super::components::{ImportCard, SearchBox, WithUser, action_feedback, loaded};
+use crate::domain::Role;
+use crate::terms::{
+    AddAdvance, AdvanceRow, ClaimRow, ContractRow, PayeeRow, Payees, SavePayee, list_advances,
+    list_claims, list_contracts, list_payees,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const STAFF: &[Role] = &[Role::Staff];
+
+/// The search words in the URL.
+fn search() -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("q").unwrap_or_default())
+}
+
+#[component]
+pub fn PayeesPage() -> impl IntoView {
+    view! {
+        <Title text="Payees" />
+        <WithUser roles=STAFF render=|_| view! { <PayeesView /> } />
+    }
+}
+
+#[component]
+fn PayeesView() -> impl IntoView {
+    let save = ServerAction::<SavePayee>::new();
+    let q = search();
+    let payees = Resource::new(move || (q.get(), save.version().get()), |(q, _)| list_payees(q));
+    view! {
+        <h1>"Payees"</h1>
+        <p class="subtitle">
+            "Everyone a label pays: artists, featured artists, producers and the label itself. "
+            "A payee is paid in the label's currency, once their balance reaches their minimum."
+        </p>
+        <ImportCard
+            kind="payees"
+            title="Import payees"
+            what="payees"
+            columns="label, name, kind, artist, currency, minimum_payout"
+            note="A payee given again (same label and name) is updated."
+        />
+        {action_feedback(save, "Saved.")}
+        <SearchBox label="Find a payee" />
+        {loaded(payees, move |payees: Payees| view! {
+            <PayeeForm payees=payees.clone() save />
+            <PayeeTable payees=payees.payees.clone() />
+        })}
+    }
+}
+
+#[component]
+fn PayeeForm(payees: Payees, save: ServerAction<SavePayee>) -> impl IntoView {
+    let choices = payees.choices;
+    view! {
+        <section class="card">
+            <h2>"New payee"</h2>
+            <ActionForm action=save attr:class="form form-inline" attr:aria-label="New payee">
+                <input type="hidden" name="payee_id" value="0" />
+                <label>
+                    "Label"
+                    <select name="label_id" required>
+                        {choices.labels.iter().map(|(id, name)| view! {
+                            <option value=id.to_string()>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Name" <input type="text" name="name" required /></label>
+                <label>
+                    "Kind"
+                    <select name="kind">
+                        <option value="artist">"artist"</option>
+                        <option value="featured_artist">"featured artist"</option>
+                        <option value="producer">"producer"</option>
+                        <option value="label">"label"</option>
+                    </select>
+                </label>
+                <label>
+                    "Artist login"
+                    <select name="artist_id">
+                        <option value="">"none"</option>
+                        {choices.artists.iter().map(|(id, name)| view! {
+                            <option value=id.to_string()>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Minimum payout" <input type="text" name="minimum_payout" inputmode="decimal" placeholder="0.00" /></label>
+                <button type="submit" class="button">"Add payee"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn PayeeTable(payees: Vec<PayeeRow>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Payees " <span class="badge">{payees.len()}</span></h2>
+            <table class="table payees">
+                <thead>
+                    <tr>
+                        <th>"Label"</th>
+                        <th>"Name"</th>
+                        <th>"Kind"</th>
+                        <th>"Artist login"</th>
+                        <th class="num">"Minimum payout"</th>
+                        <th class="num">"Contracts"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {payees.into_iter().map(|p| view! {
+                        <tr>
+                            <td>{p.label}</td>
+                            <td>{p.name}</td>
+                            <td>{p.kind.replace('_', " ")}</td>
+                            <td>{p.artist.unwrap_or_else(|| "—".into())}</td>
+                            <td class="num mono">{p.minimum_payout} " " {p.currency}</td>
+                            <td class="num">{p.contracts}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+pub fn ContractsPage() -> impl IntoView {
+    view! {
+        <Title text="Contracts" />
+        <WithUser roles=STAFF render=|_| view! { <ContractsView /> } />
+    }
+}
+
+#[component]
+fn ContractsView() -> impl IntoView {
+    let q = search();
+    let contracts = Resource::new(move || q.get(), list_contracts);
+    view! {
+        <h1>"Contracts"</h1>
+        <p class="subtitle">
+            "Per release, or per track (overriding its release): the distributor's fee, and "
+            "the split of the rest among payees, from one month to another. A change "
+            "re-allocates the revenue of the tracks it covers at once."
+        </p>
+        <ImportCard
+            kind="contracts"
+            title="Import contracts"
+            what="splits"
+            columns="release_upc, track_isrc, valid_from, valid_to, distribution_fee, payee, share (one line per split; shares sum to 1)"
+            note="A contract given again for the same release or track and first month replaces the old one."
+        />
+        <p class="notice">"Contracts are entered by CSV import for now; a form to edit them here is planned."</p>
+        <SearchBox label="Find a contract" />
+        {loaded(contracts, |rows: Vec<ContractRow>| view! {
+            <section class="card">
+                <h2>"Contracts " <span class="badge">{rows.len()}</span></h2>
+                <table class="table contracts">
+                    <thead>
+                        <tr>
+                            <th>"Label"</th>
+                            <th>"For"</th>
+                            <th>"From"</th>
+                            <th>"To"</th>
+                            <th class="num">"Fee"</th>
+                            <th>"Splits"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|c| view! {
+                            <tr>
+                                <td>{c.label}</td>
+                                <td>{c.subject}</td>
+                                <td>{c.valid_from}</td>
+                                <td>{c.valid_to.unwrap_or_else(|| "open".into())}</td>
+                                <td class="num mono">{c.fee}</td>
+                                <td class="small">{c.splits}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
+    }
+}
+
+#[component]
+pub fn AdvancesPage() -> impl IntoView {
+    view! {
+        <Title text="Advances" />
+        <WithUser roles=STAFF render=|_| view! { <AdvancesView /> } />
+    }
+}
+
+#[component]
+fn AdvancesView() -> impl IntoView {
+    let add = ServerAction::<AddAdvance>::new();
+    let q = search();
+    let advances = Resource::new(move || (q.get(), add.version().get()), |(q, _)| list_advances(q));
+    let payees = Resource::new(|| (), |_| list_payees(String::new()));
+    view! {
+        <h1>"Advances"</h1>
+        <p class="subtitle">
+            "Money paid to a payee ahead of earnings, recouped from their share on payout "
+            "runs before anything is payable."
+        </p>
+        <ImportCard
+            kind="advances"
+            title="Import advances"
+            what="advances"
+            columns="label, payee, amount, paid_on, note"
+            note="The same payee, day and amount is one advance."
+        />
+        {action_feedback(add, "Advance recorded.")}
+        {loaded(payees, move |payees: Payees| view! {
+            <section class="card">
+                <h2>"New advance"</h2>
+                <ActionForm action=add attr:class="form form-inline" attr:aria-label="New advance">
+                    <label>
+                        "Payee"
+                        <select name="payee_id" required>
+                            {payees.payees.iter().map(|p| view! {
+                                <option value=p.id.to_string()>{format!("{} ({})", p.name, p.label)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Amount" <input type="text" name="amount" inputmode="decimal" required /></label>
+                    <label>"Paid on" <input type="date" name="paid_on" required /></label>
+                    <label>"Note" <input type="text" name="note" /></label>
+                    <button type="submit" class="button">"Record advance"</button>
+                </ActionForm>
+            </section>
+        })}
+        <SearchBox label="Find an advance" />
+        {loaded(advances, |rows: Vec<AdvanceRow>| view! {
+            <section class="card">
+                <h2>"Advances " <span class="badge">{rows.len()}</span></h2>
+                <table class="table advances">
+                    <thead>
+                        <tr>
+                            <th>"Paid on"</th>
+                            <th>"Label"</th>
+                            <th>"Payee"</th>
+                            <th class="num">"Amount"</th>
+                            <th class="num">"Payee's recouped so far"</th>
+                            <th>"Note"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|a| view! {
+                            <tr>
+                                <td>{a.paid_on}</td>
+                                <td>{a.label}</td>
+                                <td>{a.payee}</td>
+                                <td class="num mono">{a.amount} " " {a.currency.clone()}</td>
+                                <td class="num mono">{a.payee_recouped} " " {a.currency}</td>
+                                <td class="small">{a.note}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
+    }
+}
+
+#[component]
+pub fn ClaimsPage() -> impl IntoView {
+    view! {
+        <Title text="Ownership claims" />
+        <WithUser roles=STAFF render=|_| view! { <ClaimsView /> } />
+    }
+}
+
+#[component]
+fn ClaimsView() -> impl IntoView {
+    let q = search();
+    let claims = Resource::new(move || q.get(), list_claims);
+    view! {
+        <h1>"Ownership claims"</h1>
+        <p class="subtitle">
+            "Who holds which share of a track, where and when, and on whose word. Conflict "
+            "detection (shares over 100% for one place and time) is not built yet."
+        </p>
+        <ImportCard
+            kind="ownership-claims"
+            title="Import claims"
+            what="claims"
+            columns="isrc, party, share, territories, valid_from, valid_to, source"
+            note="A claim given again (same track, party, start and source) is updated."
+        />
+        <SearchBox label="Find a claim" />
+        {loaded(claims, |rows: Vec<ClaimRow>| view! {
+            <section class="card">
+                <h2>"Claims " <span class="badge">{rows.len()}</span></h2>
+                <table class="table claims">
+                    <thead>
+                        <tr>
+                            <th>"Track"</th>
+                            <th>"Party"</th>
+                            <th class="num">"Share"</th>
+                            <th>"Territories"</th>
+                            <th>"From"</th>
+                            <th>"To"</th>
+                            <th>"Source"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|c| view! {
+                            <tr>
+                                <td>{c.track} <span class="small muted mono">" " {c.isrc}</span></td>
+                                <td>{c.party}</td>
+                                <td class="num mono">{c.share}</td>
+                                <td>{c.territories}</td>
+                                <td>{c.valid_from}</td>
+                                <td>{c.valid_to.unwrap_or_else(|| "open".into())}</td>
+                                <td>{c.source}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
+    }
+}

@@ -1,0 +1,138 @@
+//! Revenue terms as staff maintain them: payees, contracts and their splits, advances
+//! and ownership claims. Lists with a search; payees and advances are also created and
+//! edited here (contracts and claims come in by CSV import on their pages, see
+//! `server::import`). Staff only.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayeeRow {
+    pub id: i64,
+    pub label_id: i64,
+    pub label: String,
+    pub name: String,
+    pub kind: String,
+    pub artist_id: Option<i64>,
+    pub artist: Option<String>,
+    pub currency: String,
+    pub minimum_payout: String,
+    /// Contracts that split revenue to this payee.
+    pub contracts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractRow {
+    pub id: i64,
+    pub label: String,
+    /// "Release: Title (UPC)" or "Track: Title (ISRC)".
+    pub subject: String,
+    pub fee: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    /// "Nova Reyes 70%, Sam Okoro 5%, ...".
+    pub splits: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvanceRow {
+    pub id: i64,
+    pub label: String,
+    pub payee_id: i64,
+    pub payee: String,
+    pub amount: String,
+    pub currency: String,
+    pub paid_on: String,
+    pub note: String,
+    /// Recouped on approved statements so far, across all of the payee's advances.
+    pub payee_recouped: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRow {
+    pub id: i64,
+    pub track: String,
+    pub isrc: String,
+    pub party: String,
+    pub share: String,
+    pub territories: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    pub source: String,
+}
+
+/// What the payee form offers: labels and artists by id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choices {
+    pub labels: Vec<(i64, String)>,
+    pub artists: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payees {
+    pub payees: Vec<PayeeRow>,
+    pub choices: Choices,
+}
+
+#[cfg(feature = "ssr")]
+async fn staff() -> Result<crate::auth::SessionUser, AppError> {
+    crate::auth::ssr::require_role(&[crate::domain::Role::Staff]).await
+}
+
+/// Payees whose name, label or artist contains `q` (all when empty).
+#[server(prefix = "/api", endpoint = "list_payees")]
+pub async fn list_payees(q: String) -> Result<Payees, AppError> {
+    staff().await?;
+    let pool = crate::db::pool()?;
+    Ok(Payees { payees: ssr::payees(&pool, &q).await?, choices: ssr::choices(&pool).await? })
+}
+
+/// Creates a payee (`payee_id` 0) or changes one. The currency is the label's.
+#[server(prefix = "/api", endpoint = "save_payee")]
+pub async fn save_payee(
+    payee_id: i64,
+    label_id: i64,
+    name: String,
+    kind: String,
+    #[server(default)] artist_id: String,
+    #[server(default)] minimum_payout: String,
+) -> Result<i64, AppError> {
+    staff().await?;
+    let payee = ssr::PayeeForm::parse(label_id, &name, &kind, &artist_id, &minimum_payout)?;
+    ssr::save_payee(&crate::db::pool()?, payee_id, &payee).await
+}
+
+#[server(prefix = "/api", endpoint = "list_contracts")]
+pub async fn list_contracts(q: String) -> Result<Vec<ContractRow>, AppError> {
+    staff().await?;
+    ssr::contracts(&crate::db::pool()?, &q).await
+}
+
+#[server(prefix = "/api", endpoint = "list_advances")]
+pub async fn list_advances(q: String) -> Result<Vec<AdvanceRow>, AppError> {
+    staff().await?;
+    ssr::advances(&crate::db::pool()?, &q).await
+}
+
+/// Records an advance paid to a payee (in the payee's label's currency).
+#[server(prefix = "/api", endpoint = "add_advance")]
+pub async fn add_advance(
+    payee_id: i64,
+    amount: String,
+    paid_on: String,
+    #[server(default)] note: String,
+) -> Result<i64, AppError> {
+    staff().await?;
+    let advance = ssr::AdvanceForm::parse(payee_id, &amount, &paid_on, &note)?;
+    ssr::add_advance(&crate::db::pool()?, &advance).await
+}
+
+#[server(prefix = "/api", endpoint = "list_claims")]
+pub async fn list_claims(q: String) -> Result<Vec<ClaimRow>, AppError> {
+    staff().await?;
+    ssr::claims(&crate::db::pool()?, &q).await
+}

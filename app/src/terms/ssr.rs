@@ -1,0 +1,329 @@
+//! The SQL behind the terms pages, and the checks of their forms.
+
+use super::{AdvanceRow, Choices, ClaimRow, ContractRow, PayeeRow};
+use crate::error::AppError;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+/// At most this many rows per list; the search narrows them.
+const SHOWN: i64 = 500;
+
+/// `q` as a case-insensitive LIKE pattern matching anywhere.
+fn pattern(q: &str) -> String {
+    let escaped = q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub async fn payees(pool: &PgPool, q: &str) -> Result<Vec<PayeeRow>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT p.id, p.label_id, l.name AS label, p.name, p.kind, p.artist_id,
+               a.name AS "artist?", p.currency, p.minimum_payout::text AS "minimum!",
+               (SELECT count(*) FROM contract_splits s WHERE s.payee_id = p.id) AS "contracts!"
+        FROM payees p
+        JOIN labels l ON l.id = p.label_id
+        LEFT JOIN artists a ON a.id = p.artist_id
+        WHERE p.name ILIKE $1 OR l.name ILIKE $1 OR a.name ILIKE $1
+        ORDER BY l.name, p.kind = 'label', p.name
+        LIMIT $2
+        "#,
+        pattern(q),
+        SHOWN
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PayeeRow {
+            id: r.id,
+            label_id: r.label_id,
+            label: r.label,
+            name: r.name,
+            kind: r.kind,
+            artist_id: r.artist_id,
+            artist: r.artist,
+            currency: r.currency.trim().to_string(),
+            minimum_payout: r.minimum,
+            contracts: r.contracts,
+        })
+        .collect())
+}
+
+pub async fn choices(pool: &PgPool) -> Result<Choices, AppError> {
+    let labels = sqlx::query!("SELECT id, name FROM labels ORDER BY name")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.name))
+        .collect();
+    let artists = sqlx::query!("SELECT id, name FROM artists ORDER BY name")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(Choices { labels, artists })
+}
+
+/// A payee form, checked.
+pub struct PayeeForm {
+    label_id: i64,
+    name: String,
+    kind: String,
+    artist_id: Option<i64>,
+    minimum: Decimal,
+}
+
+pub const PAYEE_KINDS: [&str; 4] = ["artist", "featured_artist", "producer", "label"];
+
+impl PayeeForm {
+    pub fn parse(
+        label_id: i64,
+        name: &str,
+        kind: &str,
+        artist_id: &str,
+        minimum: &str,
+    ) -> Result<Self, AppError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("Give the payee a name."));
+        }
+        if !PAYEE_KINDS.contains(&kind) {
+            return Err(AppError::invalid(format!("'{kind}' is not a kind of payee.")));
+        }
+        let artist_id = match artist_id.trim() {
+            "" => None,
+            id => {
+                Some(id.parse().map_err(|_| AppError::invalid("Choose an artist from the list."))?)
+            }
+        };
+        let minimum = match minimum.trim() {
+            "" => Decimal::ZERO,
+            text => match text.parse::<Decimal>() {
+                Ok(m) if m >= Decimal::ZERO => m,
+                _ => {
+                    return Err(AppError::invalid(format!(
+                        "The minimum payout '{text}' is not an amount of zero or more, like 25.00."
+                    )));
+                }
+            },
+        };
+        Ok(PayeeForm {
+            label_id,
+            name: name.to_string(),
+            kind: kind.to_string(),
+            artist_id,
+            minimum,
+        })
+    }
+}
+
+/// Creates (`id` 0) or updates a payee, paid in its label's currency.
+pub async fn save_payee(pool: &PgPool, id: i64, form: &PayeeForm) -> Result<i64, AppError> {
+    let result = if id == 0 {
+        sqlx::query_scalar!(
+            r#"
+            INSERT INTO payees (label_id, name, kind, artist_id, currency, minimum_payout)
+            SELECT id, $2, $3, $4, accounting_currency, $5 FROM labels WHERE id = $1
+            RETURNING id
+            "#,
+            form.label_id,
+            form.name,
+            form.kind,
+            form.artist_id,
+            form.minimum
+        )
+        .fetch_optional(pool)
+        .await
+    } else {
+        // A payee stays with its label: its contracts and statements are the label's.
+        sqlx::query_scalar!(
+            r#"
+            UPDATE payees SET name = $3, kind = $4, artist_id = $5, minimum_payout = $6
+            WHERE id = $1 AND label_id = $2
+            RETURNING id
+            "#,
+            id,
+            form.label_id,
+            form.name,
+            form.kind,
+            form.artist_id,
+            form.minimum
+        )
+        .fetch_optional(pool)
+        .await
+    };
+    match result {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(AppError::NotFound),
+        Err(e) if crate::db::is_unique_violation(&e, "payees_label_name_key") => {
+            Err(AppError::invalid(format!("The label already has a payee called {}.", form.name)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn contracts(pool: &PgPool, q: &str) -> Result<Vec<ContractRow>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT c.id, l.name AS label,
+               CASE WHEN c.release_id IS NOT NULL
+                    THEN 'Release: ' || r.title || ' (' || r.upc || ')'
+                    ELSE 'Track: ' || t.title || ' (' || t.isrc || ')' END AS "subject!",
+               c.distribution_fee::text AS "fee!",
+               c.valid_from AS "valid_from: NaiveDate", c.valid_to AS "valid_to: NaiveDate",
+               (SELECT string_agg(p.name || ' ' || trim_scale(s.share * 100) || '%', ', '
+                                  ORDER BY s.share DESC, p.name)
+                FROM contract_splits s JOIN payees p ON p.id = s.payee_id
+                WHERE s.contract_id = c.id) AS "splits!"
+        FROM contracts c
+        LEFT JOIN tracks t ON t.id = c.track_id
+        JOIN releases r ON r.id = coalesce(c.release_id, t.release_id)
+        JOIN labels l ON l.id = r.label_id
+        WHERE r.title ILIKE $1 OR r.upc ILIKE $1 OR t.title ILIKE $1 OR t.isrc ILIKE $1
+           OR l.name ILIKE $1
+           OR EXISTS (SELECT 1 FROM contract_splits s JOIN payees p ON p.id = s.payee_id
+                      WHERE s.contract_id = c.id AND p.name ILIKE $1)
+        ORDER BY l.name, r.title, c.track_id NULLS FIRST, c.valid_from
+        LIMIT $2
+        "#,
+        pattern(q),
+        SHOWN
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ContractRow {
+            id: r.id,
+            label: r.label,
+            subject: r.subject,
+            fee: r.fee,
+            valid_from: r.valid_from.format("%Y-%m").to_string(),
+            valid_to: r.valid_to.map(|d| d.format("%Y-%m").to_string()),
+            splits: r.splits,
+        })
+        .collect())
+}
+
+pub async fn advances(pool: &PgPool, q: &str) -> Result<Vec<AdvanceRow>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT a.id, l.name AS label, p.id AS payee_id, p.name AS payee,
+               a.amount::text AS "amount!", p.currency, a.paid_on AS "paid_on: NaiveDate",
+               a.note,
+               (SELECT coalesce(sum(s.recouped), 0) FROM payout_statements s
+                JOIN payout_runs r ON r.id = s.run_id
+                WHERE s.payee_id = p.id AND r.status IN ('approved', 'paid'))::text
+                   AS "recouped!"
+        FROM advances a
+        JOIN payees p ON p.id = a.payee_id
+        JOIN labels l ON l.id = p.label_id
+        WHERE p.name ILIKE $1 OR l.name ILIKE $1 OR a.note ILIKE $1
+        ORDER BY a.paid_on DESC, p.name
+        LIMIT $2
+        "#,
+        pattern(q),
+        SHOWN
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AdvanceRow {
+            id: r.id,
+            label: r.label,
+            payee_id: r.payee_id,
+            payee: r.payee,
+            amount: r.amount,
+            currency: r.currency.trim().to_string(),
+            paid_on: r.paid_on.to_string(),
+            note: r.note,
+            payee_recouped: r.recouped,
+        })
+        .collect())
+}
+
+/// An advance form, checked.
+pub struct AdvanceForm {
+    payee_id: i64,
+    amount: Decimal,
+    paid_on: NaiveDate,
+    note: String,
+}
+
+impl AdvanceForm {
+    pub fn parse(payee_id: i64, amount: &str, paid_on: &str, note: &str) -> Result<Self, AppError> {
+        let amount = match amount.trim().parse::<Decimal>() {
+            Ok(a) if a > Decimal::ZERO => a,
+            _ => {
+                return Err(AppError::invalid(format!(
+                    "The amount '{}' is not an amount above zero, like 2500.00.",
+                    amount.trim()
+                )));
+            }
+        };
+        let paid_on = NaiveDate::parse_from_str(paid_on.trim(), "%Y-%m-%d").map_err(|_| {
+            AppError::invalid(format!("'{}' is not a date (YYYY-MM-DD).", paid_on.trim()))
+        })?;
+        Ok(AdvanceForm { payee_id, amount, paid_on, note: note.trim().to_string() })
+    }
+}
+
+pub async fn add_advance(pool: &PgPool, form: &AdvanceForm) -> Result<i64, AppError> {
+    let result = sqlx::query_scalar!(
+        r#"
+        INSERT INTO advances (payee_id, amount, paid_on, note) VALUES ($1, $2, $3, $4)
+        RETURNING id
+        "#,
+        form.payee_id,
+        form.amount,
+        form.paid_on as _,
+        form.note
+    )
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(id) => Ok(id),
+        Err(e) if crate::db::is_unique_violation(&e, "advances_key") => {
+            Err(AppError::invalid("This payee already has an advance of that amount on that day."))
+        }
+        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn claims(pool: &PgPool, q: &str) -> Result<Vec<ClaimRow>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT c.id, t.title AS track, t.isrc, c.party, c.share::text AS "share!",
+               array_to_string(c.territories, ' ') AS "territories!",
+               c.valid_from AS "valid_from: NaiveDate", c.valid_to AS "valid_to: NaiveDate",
+               c.source
+        FROM ownership_claims c
+        JOIN tracks t ON t.id = c.track_id
+        WHERE t.title ILIKE $1 OR t.isrc ILIKE $1 OR c.party ILIKE $1
+        ORDER BY t.title, c.valid_from, c.party
+        LIMIT $2
+        "#,
+        pattern(q),
+        SHOWN
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClaimRow {
+            id: r.id,
+            track: r.track,
+            isrc: r.isrc,
+            party: r.party,
+            share: r.share,
+            territories: r.territories,
+            valid_from: r.valid_from.to_string(),
+            valid_to: r.valid_to.map(|d| d.to_string()),
+            source: r.source.replace('_', " "),
+        })
+        .collect())
+}
