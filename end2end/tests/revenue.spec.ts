@@ -63,6 +63,12 @@ test("a payout run goes from label manager to staff to the artist's statement", 
   await staff.goto(runUrl);
   await staff.getByRole("button", { name: "Approve" }).click();
   await expect(staff.getByText("Approved", { exact: true })).toBeVisible();
+  // Staff can trace any statement line back to its report files and line numbers.
+  await card(staff, "Statements").getByRole("link", { name: "Nova Reyes" }).click();
+  await staff.getByRole("link", { name: "lines" }).first().click();
+  await expect(staff.getByRole("heading", { level: 1 })).toHaveText("Where it came from");
+  await expect(staff.getByText(/per stream, /).first()).toBeVisible();
+  await expect(card(staff, "Report files and lines").getByRole("link").first()).toBeVisible();
 
   const artist = await browser.newPage();
   await logIn(artist, logins.artist);

@@ -4,6 +4,7 @@ mod account;
 mod components;
 mod home;
 mod ingestion;
+mod lineage;
 mod login;
 mod not_found;
 mod payouts;
@@ -110,6 +111,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/ingestion") view=ingestion::IngestionPage ssr=SsrMode::Async />
                 <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
+                <Route path=path!("/lineage") view=lineage::LineagePage ssr=SsrMode::Async />
                 <Route path=path!("/payees") view=terms::PayeesPage ssr=SsrMode::Async />
                 <Route path=path!("/contracts") view=terms::ContractsPage ssr=SsrMode::Async />
                 <Route path=path!("/advances") view=terms::AdvancesPage ssr=SsrMode::Async />

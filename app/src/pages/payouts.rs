@@ -344,12 +344,15 @@ fn Statements() -> impl IntoView {
 pub fn StatementPage() -> impl IntoView {
     view! {
         <Title text="Statement" />
-        <WithUser roles=EVERYONE render=|_| view! { <StatementLoader /> } />
+        <WithUser
+            roles=EVERYONE
+            render=|user| view! { <StatementLoader staff=user.role == Role::Staff /> }
+        />
     }
 }
 
 #[component]
-fn StatementLoader() -> impl IntoView {
+fn StatementLoader(staff: bool) -> impl IntoView {
     let params = use_params_map();
     let statement = Resource::new(
         move || {
@@ -364,11 +367,12 @@ fn StatementLoader() -> impl IntoView {
             }
         },
     );
-    view! { {loaded(statement, |statement: Statement| view! { <StatementView statement /> })} }
+    view! { {loaded(statement, move |statement: Statement| view! { <StatementView statement staff /> })} }
 }
 
+/// `staff` see where each line came from (its report files and line numbers).
 #[component]
-fn StatementView(statement: Statement) -> impl IntoView {
+fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
     let Statement { run, summary: s, by_platform, lines } = statement;
     let currency = run.currency.clone();
     let money = {
@@ -429,10 +433,16 @@ fn StatementView(statement: Statement) -> impl IntoView {
                             <th>"Territory"</th>
                             <th class="num">"Streams"</th>
                             <th class="num">"Earnings"</th>
+                            {staff.then(|| view! { <th class="no-print">"From"</th> })}
                         </tr>
                     </thead>
                     <tbody>
-                        {lines.into_iter().map(|l| view! {
+                        {lines.into_iter().map(|l| {
+                            let from = format!(
+                                "/lineage?track={}&platform={}&territory={}&month={}",
+                                l.track_id, l.platform_code, l.territory, l.month
+                            );
+                            view! {
                             <tr>
                                 <td>{l.month}</td>
                                 <td>{l.title} <span class="small muted mono">" " {l.isrc}</span></td>
@@ -440,7 +450,11 @@ fn StatementView(statement: Statement) -> impl IntoView {
                                 <td>{l.territory}</td>
                                 <td class="num">{l.units}</td>
                                 <td class="num mono" title=format!("exactly {}", l.earnings_exact)>{l.earnings}</td>
+                                {staff.then(|| view! {
+                                    <td class="no-print"><a href=from>"lines"</a></td>
+                                })}
                             </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>

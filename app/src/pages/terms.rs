@@ -4,8 +4,8 @@
 use super::components::{ImportCard, SearchBox, WithUser, action_feedback, loaded};
 use crate::domain::Role;
 use crate::terms::{
-    AddAdvance, AdvanceRow, ClaimRow, ContractRow, PayeeRow, Payees, SavePayee, list_advances,
-    list_claims, list_contracts, list_payees,
+    AddAdvance, AdvanceRow, Choices, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow, Payees,
+    SaveContract, SavePayee, list_advances, list_claims, list_contracts, list_payees,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +31,13 @@ pub fn PayeesPage() -> impl IntoView {
 fn PayeesView() -> impl IntoView {
     let save = ServerAction::<SavePayee>::new();
     let q = search();
-    let payees = Resource::new(move || (q.get(), save.version().get()), |(q, _)| list_payees(q));
+    let query = use_query_map();
+    let edit = Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()));
+    // The edited payee is part of the key, so following an edit link redraws the form.
+    let payees = Resource::new(
+        move || (q.get(), edit.get(), save.version().get()),
+        |(q, _, _)| list_payees(q),
+    );
     view! {
         <h1>"Payees"</h1>
         <p class="subtitle">
@@ -47,37 +53,62 @@ fn PayeesView() -> impl IntoView {
         />
         {action_feedback(save, "Saved.")}
         <SearchBox label="Find a payee" />
-        {loaded(payees, move |payees: Payees| view! {
-            <PayeeForm payees=payees.clone() save />
-            <PayeeTable payees=payees.payees.clone() />
+        {loaded(payees, move |payees: Payees| {
+            let editing = edit
+                .get_untracked()
+                .and_then(|id| payees.payees.iter().find(|p| p.id == id).cloned());
+            view! {
+                <PayeeForm choices=payees.choices.clone() editing save />
+                <PayeeTable payees=payees.payees.clone() />
+            }
         })}
     }
 }
 
+/// A new payee, or `editing` one (which stays with its label).
 #[component]
-fn PayeeForm(payees: Payees, save: ServerAction<SavePayee>) -> impl IntoView {
-    let choices = payees.choices;
+fn PayeeForm(
+    choices: Choices,
+    editing: Option<PayeeRow>,
+    save: ServerAction<SavePayee>,
+) -> impl IntoView {
+    let title = if editing.is_some() { "Edit payee" } else { "New payee" };
+    let id = editing.as_ref().map_or(0, |p| p.id).to_string();
+    let name = editing.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    let kind = editing.as_ref().map(|p| p.kind.clone()).unwrap_or_else(|| "artist".into());
+    let artist = editing.as_ref().and_then(|p| p.artist_id);
+    let minimum = editing.as_ref().map(|p| p.minimum_payout.clone()).unwrap_or_default();
+    let label = match &editing {
+        Some(p) => view! {
+            <input type="hidden" name="label_id" value=p.label_id.to_string() />
+            <span class="muted">{p.label.clone()}</span>
+        }
+        .into_any(),
+        None => view! {
+            <label>
+                "Label"
+                <select name="label_id" required>
+                    {choices.labels.iter().map(|(id, name)| view! {
+                        <option value=id.to_string()>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any(),
+    };
     view! {
         <section class="card">
-            <h2>"New payee"</h2>
-            <ActionForm action=save attr:class="form form-inline" attr:aria-label="New payee">
-                <input type="hidden" name="payee_id" value="0" />
-                <label>
-                    "Label"
-                    <select name="label_id" required>
-                        {choices.labels.iter().map(|(id, name)| view! {
-                            <option value=id.to_string()>{name.clone()}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label>"Name" <input type="text" name="name" required /></label>
+            <h2>{title}</h2>
+            <ActionForm action=save attr:class="form form-inline" attr:aria-label=title>
+                <input type="hidden" name="payee_id" value=id />
+                {label}
+                <label>"Name" <input type="text" name="name" required value=name /></label>
                 <label>
                     "Kind"
                     <select name="kind">
-                        <option value="artist">"artist"</option>
-                        <option value="featured_artist">"featured artist"</option>
-                        <option value="producer">"producer"</option>
-                        <option value="label">"label"</option>
+                        {PAYEE_KINDS.iter().map(|k| view! {
+                            <option value=*k selected=kind == *k>{k.replace('_', " ")}</option>
+                        }).collect_view()}
                     </select>
                 </label>
                 <label>
@@ -85,12 +116,12 @@ fn PayeeForm(payees: Payees, save: ServerAction<SavePayee>) -> impl IntoView {
                     <select name="artist_id">
                         <option value="">"none"</option>
                         {choices.artists.iter().map(|(id, name)| view! {
-                            <option value=id.to_string()>{name.clone()}</option>
+                            <option value=id.to_string() selected=artist == Some(*id)>{name.clone()}</option>
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"Minimum payout" <input type="text" name="minimum_payout" inputmode="decimal" placeholder="0.00" /></label>
-                <button type="submit" class="button">"Add payee"</button>
+                <label>"Minimum payout" <input type="text" name="minimum_payout" inputmode="decimal" placeholder="0.00" value=minimum /></label>
+                <button type="submit" class="button">{if editing.is_some() { "Save payee" } else { "Add payee" }}</button>
             </ActionForm>
         </section>
     }
@@ -116,7 +147,7 @@ fn PayeeTable(payees: Vec<PayeeRow>) -> impl IntoView {
                     {payees.into_iter().map(|p| view! {
                         <tr>
                             <td>{p.label}</td>
-                            <td>{p.name}</td>
+                            <td><a href=format!("/payees?edit={}", p.id)>{p.name}</a></td>
                             <td>{p.kind.replace('_', " ")}</td>
                             <td>{p.artist.unwrap_or_else(|| "—".into())}</td>
                             <td class="num mono">{p.minimum_payout} " " {p.currency}</td>
@@ -139,8 +170,14 @@ pub fn ContractsPage() -> impl IntoView {
 
 #[component]
 fn ContractsView() -> impl IntoView {
+    let save = ServerAction::<SaveContract>::new();
     let q = search();
-    let contracts = Resource::new(move || q.get(), list_contracts);
+    let query = use_query_map();
+    let edit = Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()));
+    let contracts = Resource::new(
+        move || (q.get(), edit.get(), save.version().get()),
+        |(q, _, _)| list_contracts(q),
+    );
     view! {
         <h1>"Contracts"</h1>
         <p class="subtitle">
@@ -155,9 +192,12 @@ fn ContractsView() -> impl IntoView {
             columns="release_upc, track_isrc, valid_from, valid_to, distribution_fee, payee, share (one line per split; shares sum to 1)"
             note="A contract given again for the same release or track and first month replaces the old one."
         />
-        <p class="notice">"Contracts are entered by CSV import for now; a form to edit them here is planned."</p>
+        {action_feedback(save, "Contract saved; its tracks' revenue was allocated again.")}
         <SearchBox label="Find a contract" />
-        {loaded(contracts, |rows: Vec<ContractRow>| view! {
+        {loaded(contracts, move |rows: Vec<ContractRow>| {
+            let editing = edit.get_untracked().and_then(|id| rows.iter().find(|c| c.id == id).cloned());
+            view! {
+            <ContractForm editing save />
             <section class="card">
                 <h2>"Contracts " <span class="badge">{rows.len()}</span></h2>
                 <table class="table contracts">
@@ -175,7 +215,7 @@ fn ContractsView() -> impl IntoView {
                         {rows.into_iter().map(|c| view! {
                             <tr>
                                 <td>{c.label}</td>
-                                <td>{c.subject}</td>
+                                <td><a href=format!("/contracts?edit={}", c.id)>{c.subject}</a></td>
                                 <td>{c.valid_from}</td>
                                 <td>{c.valid_to.unwrap_or_else(|| "open".into())}</td>
                                 <td class="num mono">{c.fee}</td>
@@ -185,7 +225,43 @@ fn ContractsView() -> impl IntoView {
                     </tbody>
                 </table>
             </section>
+            }
         })}
+    }
+}
+
+/// A new contract, or `editing` one: saving replaces the subject's contract that starts
+/// in the same month.
+#[component]
+fn ContractForm(editing: Option<ContractRow>, save: ServerAction<SaveContract>) -> impl IntoView {
+    let title = if editing.is_some() { "Edit contract" } else { "New contract" };
+    let field = |get: fn(&ContractRow) -> String| editing.as_ref().map(get).unwrap_or_default();
+    let code = field(|c| c.code.clone());
+    let from = field(|c| c.valid_from.clone());
+    let to = field(|c| c.valid_to.clone().unwrap_or_default());
+    let fee = field(|c| c.fee.clone());
+    let splits = field(|c| c.split_lines.clone());
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <ActionForm action=save attr:class="form" attr:aria-label=title>
+                <div class="form-inline">
+                    <label>"Release UPC or track ISRC" <input type="text" name="subject" required value=code /></label>
+                    <label>"From (month)" <input type="month" name="valid_from" required placeholder="YYYY-MM" value=from /></label>
+                    <label>"To (month, empty: open)" <input type="month" name="valid_to" placeholder="YYYY-MM" value=to /></label>
+                    <label>"Distribution fee" <input type="text" name="distribution_fee" inputmode="decimal" required placeholder="0.15" value=fee /></label>
+                </div>
+                <label>
+                    "Splits: one \"payee: share\" per line, summing to 1"
+                    <textarea name="splits" rows="4" required placeholder="Nova Reyes: 0.70\nSam Okoro: 0.05\nNorthern Lights Records: 0.25">{splits}</textarea>
+                </label>
+                <p class="small muted">
+                    "Saving replaces the release's or track's contract that starts in the same "
+                    "month. To change terms from a later month, end this one and add another."
+                </p>
+                <button type="submit" class="button">"Save contract"</button>
+            </ActionForm>
+        </section>
     }
 }
 

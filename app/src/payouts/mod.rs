@@ -80,6 +80,7 @@ pub struct StatementLine {
     pub isrc: String,
     pub title: String,
     pub platform: String,
+    pub platform_code: String,
     pub territory: String,
     pub month: String,
     pub units: i64,

@@ -610,7 +610,8 @@ pub async fn statement(
         summaries(pool, Scope::Everything, Some(run_id)).await?.pop().ok_or(AppError::NotFound)?;
     let lines = sqlx::query!(
         r#"
-        SELECT l.track_id, t.isrc, t.title, pl.name AS platform, l.territory,
+        SELECT l.track_id, t.isrc, t.title, pl.name AS platform, l.platform AS platform_code,
+               l.territory,
                l.accounting_month AS "month: NaiveDate", l.units,
                l.earnings_rounded::text AS "earnings!", l.earnings::text AS "exact!",
                l.held::text AS "held!", round(l.held, r.minor_digits)::text AS "held_shown!"
@@ -634,6 +635,7 @@ pub async fn statement(
             isrc: l.isrc,
             title: l.title,
             platform: l.platform,
+            platform_code: l.platform_code,
             territory: l.territory,
             month: month_text(l.month),
             units: l.units,

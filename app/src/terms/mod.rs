@@ -1,7 +1,7 @@
 //! Revenue terms as staff maintain them: payees, contracts and their splits, advances
-//! and ownership claims. Lists with a search; payees and advances are also created and
-//! edited here (contracts and claims come in by CSV import on their pages, see
-//! `server::import`). Staff only.
+//! and ownership claims. Lists with a search; payees, contracts and advances are also
+//! entered here (claims come in by CSV import on their page, see `server::import`).
+//! Staff only.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+/// The kinds of payee, as stored.
+pub const PAYEE_KINDS: [&str; 4] = ["artist", "featured_artist", "producer", "label"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayeeRow {
@@ -36,6 +39,10 @@ pub struct ContractRow {
     pub valid_to: Option<String>,
     /// "Nova Reyes 70%, Sam Okoro 5%, ...".
     pub splits: String,
+    /// The release's UPC or the track's ISRC, as the contract form takes it.
+    pub code: String,
+    /// One "payee: share" per line, as the contract form takes them.
+    pub split_lines: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +117,22 @@ pub async fn save_payee(
 pub async fn list_contracts(q: String) -> Result<Vec<ContractRow>, AppError> {
     staff().await?;
     ssr::contracts(&crate::db::pool()?, &q).await
+}
+
+/// Enters a contract for a release (UPC) or track (ISRC): `splits` holds one
+/// "payee: share" per line, summing to 1. It replaces the subject's contract with the
+/// same first month, and the tracks it covers are allocated again.
+#[server(prefix = "/api", endpoint = "save_contract")]
+pub async fn save_contract(
+    subject: String,
+    valid_from: String,
+    #[server(default)] valid_to: String,
+    distribution_fee: String,
+    splits: String,
+) -> Result<(), AppError> {
+    staff().await?;
+    let pool = crate::db::pool()?;
+    ssr::save_contract(&pool, &subject, &valid_from, &valid_to, &distribution_fee, &splits).await
 }
 
 #[server(prefix = "/api", endpoint = "list_advances")]

@@ -1,6 +1,7 @@
 //! The SQL behind the terms pages, and the checks of their forms.
 
-use super::{AdvanceRow, Choices, ClaimRow, ContractRow, PayeeRow};
+use super::{AdvanceRow, Choices, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow};
+use crate::domain::Month;
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -74,8 +75,6 @@ pub struct PayeeForm {
     artist_id: Option<i64>,
     minimum: Decimal,
 }
-
-pub const PAYEE_KINDS: [&str; 4] = ["artist", "featured_artist", "producer", "label"];
 
 impl PayeeForm {
     pub fn parse(
@@ -176,7 +175,12 @@ pub async fn contracts(pool: &PgPool, q: &str) -> Result<Vec<ContractRow>, AppEr
                (SELECT string_agg(p.name || ' ' || trim_scale(s.share * 100) || '%', ', '
                                   ORDER BY s.share DESC, p.name)
                 FROM contract_splits s JOIN payees p ON p.id = s.payee_id
-                WHERE s.contract_id = c.id) AS "splits!"
+                WHERE s.contract_id = c.id) AS "splits!",
+               CASE WHEN c.release_id IS NOT NULL THEN r.upc ELSE t.isrc END AS "code!",
+               (SELECT string_agg(p.name || ': ' || trim_scale(s.share), E'\n'
+                                  ORDER BY s.share DESC, p.name)
+                FROM contract_splits s JOIN payees p ON p.id = s.payee_id
+                WHERE s.contract_id = c.id) AS "split_lines!"
         FROM contracts c
         LEFT JOIN tracks t ON t.id = c.track_id
         JOIN releases r ON r.id = coalesce(c.release_id, t.release_id)
@@ -203,6 +207,8 @@ pub async fn contracts(pool: &PgPool, q: &str) -> Result<Vec<ContractRow>, AppEr
             valid_from: r.valid_from.format("%Y-%m").to_string(),
             valid_to: r.valid_to.map(|d| d.format("%Y-%m").to_string()),
             splits: r.splits,
+            code: r.code,
+            split_lines: r.split_lines,
         })
         .collect())
 }
@@ -326,4 +332,226 @@ pub async fn claims(pool: &PgPool, q: &str) -> Result<Vec<ClaimRow>, AppError> {
             source: r.source.replace('_', " "),
         })
         .collect())
+}
+
+/// A fraction with at most `places` decimals: a fee in [0, 1) or a share in (0, 1].
+pub fn fraction(value: &str, places: u32, share: bool) -> Result<Decimal, String> {
+    let fraction: Decimal = value
+        .trim()
+        .parse()
+        .map_err(|_| "expected a fraction with a dot, like 0.15 for 15%".to_string())?;
+    let in_range = if share {
+        fraction > Decimal::ZERO && fraction <= Decimal::ONE
+    } else {
+        fraction >= Decimal::ZERO && fraction < Decimal::ONE
+    };
+    if !in_range {
+        let range = if share { "more than 0 and at most 1" } else { "at least 0 and less than 1" };
+        return Err(format!("must be {range} (0.15 is 15%)"));
+    }
+    if fraction.normalize().scale() > places {
+        return Err(format!("at most {places} decimal places"));
+    }
+    Ok(fraction)
+}
+
+/// What a contract is for, as found in the catalog: a release or a track, its label,
+/// and the tracks whose revenue it splits.
+pub struct Subject {
+    pub release: Option<i64>,
+    pub track: Option<i64>,
+    pub label: i64,
+    pub tracks: Vec<i64>,
+}
+
+/// The release with this GTIN-13, or the track with this ISRC (normalised codes).
+pub async fn find_subject(
+    conn: &mut sqlx::PgConnection,
+    release_upc: Option<&str>,
+    track_isrc: Option<&str>,
+) -> Result<Option<Subject>, sqlx::Error> {
+    if let Some(upc) = release_upc {
+        let release = sqlx::query!(
+            r#"SELECT r.id, r.label_id, array_agg(t.id) FILTER (WHERE t.id IS NOT NULL) AS tracks
+               FROM releases r LEFT JOIN tracks t ON t.release_id = r.id
+               WHERE r.upc = $1 GROUP BY r.id"#,
+            upc
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Ok(release.map(|r| Subject {
+            release: Some(r.id),
+            track: None,
+            label: r.label_id,
+            tracks: r.tracks.unwrap_or_default(),
+        }));
+    }
+    let Some(isrc) = track_isrc else { return Ok(None) };
+    let track = sqlx::query!(
+        "SELECT t.id, r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id
+         WHERE t.isrc = $1",
+        isrc
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(track.map(|t| Subject {
+        release: None,
+        track: Some(t.id),
+        label: t.label_id,
+        tracks: vec![t.id],
+    }))
+}
+
+/// A contract's terms, its splits by payee id.
+pub struct Terms {
+    pub from: Month,
+    pub to: Option<Month>,
+    pub fee: Decimal,
+    pub splits: Vec<(i64, Decimal)>,
+}
+
+/// Replaces the subject's contract starting in the same month with `terms`, and
+/// re-allocates the tracks it covers. The caller checked that the shares sum to one.
+pub async fn replace_contract(
+    tx: &mut sqlx::PgConnection,
+    subject: &Subject,
+    terms: &Terms,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM contracts WHERE (release_id = $1 OR track_id = $2) AND valid_from = $3",
+        subject.release,
+        subject.track,
+        terms.from.first_day() as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO contracts (release_id, track_id, distribution_fee, valid_from, valid_to)
+        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        "#,
+        subject.release,
+        subject.track,
+        terms.fee,
+        terms.from.first_day() as _,
+        terms.to.map(Month::first_day) as _
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (payees, shares): (Vec<i64>, Vec<Decimal>) = terms.splits.iter().copied().unzip();
+    sqlx::query!(
+        "INSERT INTO contract_splits (contract_id, payee_id, share)
+         SELECT $1, p, s FROM UNNEST($2::bigint[], $3::numeric[]) AS u(p, s)",
+        id,
+        &payees,
+        &shares
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The words for a contract that overlaps another of its subject, if that is the error.
+pub fn overlap(error: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = error else { return None };
+    match db.constraint() {
+        Some("contracts_release_overlap") => {
+            Some("overlaps another contract of this release; end that one first")
+        }
+        Some("contracts_track_overlap") => {
+            Some("overlaps another contract of this track; end that one first")
+        }
+        _ => None,
+    }
+}
+
+/// Payees by (label id, lower-case name).
+pub async fn payees_by_name(
+    conn: &mut sqlx::PgConnection,
+    labels: &[i64],
+) -> Result<std::collections::HashMap<(i64, String), i64>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT id, label_id, lower(name) AS \"key!\" FROM payees WHERE label_id = ANY($1)",
+        labels
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| ((r.label_id, r.key), r.id)).collect())
+}
+
+/// A contract entered in the browser: `subject` a release's UPC or a track's ISRC, and
+/// one split per line of `splits` ("Nova Reyes: 0.70"). Replaces the subject's contract
+/// with the same first month; the covered tracks are allocated again.
+pub async fn save_contract(
+    pool: &PgPool,
+    subject: &str,
+    from: &str,
+    to: &str,
+    fee: &str,
+    splits: &str,
+) -> Result<(), AppError> {
+    use crate::domain::{Isrc, Upc};
+    let invalid = |m: String| AppError::invalid(m);
+    let (upc, isrc) = match (Upc::parse(subject), Isrc::parse(subject)) {
+        (Ok(upc), _) => (Some(upc.gtin13().to_string()), None),
+        (_, Ok(isrc)) => (None, Some(isrc.as_str().to_string())),
+        _ => return Err(invalid(format!("'{}' is neither a UPC nor an ISRC.", subject.trim()))),
+    };
+    let from: Month = from.trim().parse()?;
+    let to: Option<Month> = match to.trim() {
+        "" => None,
+        text => Some(text.parse()?),
+    };
+    if to.is_some_and(|to| to < from) {
+        return Err(invalid("The contract cannot end before it starts.".into()));
+    }
+    let fee = fraction(fee, 4, false).map_err(|e| invalid(format!("Distribution fee: {e}.")))?;
+    let mut tx = pool.begin().await?;
+    let subject = find_subject(&mut tx, upc.as_deref(), isrc.as_deref())
+        .await?
+        .ok_or_else(|| invalid("No release or track in the catalog has that code.".into()))?;
+    let payees = payees_by_name(&mut tx, &[subject.label]).await?;
+    let splits = parse_splits(splits, subject.label, &payees)?;
+    let terms = Terms { from, to, fee, splits };
+    if let Err(error) = replace_contract(&mut tx, &subject, &terms).await {
+        return Err(match overlap(&error) {
+            Some(reason) => invalid(format!("This contract {reason}.")),
+            None => error.into(),
+        });
+    }
+    crate::revenue::ledger::allocate(
+        &mut tx,
+        &crate::revenue::ledger::Scope::Tracks(subject.tracks),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Payee name: share" lines into payee ids and shares that sum to exactly one.
+fn parse_splits(
+    text: &str,
+    label: i64,
+    payees: &std::collections::HashMap<(i64, String), i64>,
+) -> Result<Vec<(i64, Decimal)>, AppError> {
+    let mut splits = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some((name, share)) = line.rsplit_once([':', '=']) else {
+            return Err(AppError::invalid(format!("'{line}' is not 'payee: share'.")));
+        };
+        let share = fraction(share, 6, true)
+            .map_err(|e| AppError::invalid(format!("The share in '{line}' {e}.")))?;
+        let id = payees.get(&(label, name.trim().to_lowercase())).ok_or_else(|| {
+            AppError::invalid(format!("The label has no payee called {}.", name.trim()))
+        })?;
+        if splits.iter().any(|(p, _)| p == id) {
+            return Err(AppError::invalid(format!("{} is split to twice.", name.trim())));
+        }
+        splits.push((*id, share));
+    }
+    let total: Decimal = splits.iter().map(|(_, s)| *s).sum();
+    if total != Decimal::ONE {
+        return Err(AppError::invalid(format!("The shares sum to {total}, not 1.")));
+    }
+    Ok(splits)
 }

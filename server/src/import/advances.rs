@@ -1,10 +1,11 @@
 //! Advances: `label,payee,amount,paid_on,note`, in the label's accounting currency. The
 //! same payee, day and amount imported again is the same advance (its note is updated).
 
-use super::payees::{labels_by_name, payees_by_name, required};
+use super::payees::{labels_by_name, required};
 use super::{Imported, Kind, Line};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
+use app::terms::ssr::payees_by_name;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;

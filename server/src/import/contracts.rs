@@ -6,12 +6,15 @@
 //! replaces the old one. Fee and shares are fractions: 0.15 is 15%. The tracks it covers
 //! are allocated again in the same transaction.
 
-use super::payees::{payees_by_name, required};
+use super::payees::required;
 use super::{Imported, Kind, Line};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Month, Upc};
 use app::revenue::ledger::{self, Scope};
+use app::terms::ssr::{
+    Subject as Found, Terms, find_subject, fraction, overlap, payees_by_name, replace_contract,
+};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
@@ -115,7 +118,9 @@ impl Kind for Contracts {
             if !errors.is_empty() {
                 continue;
             }
-            if let Err(error) = replace(tx, found, lines[0].1, &splits).await {
+            let first = lines[0].1;
+            let terms = Terms { from: first.from, to: first.to, fee: first.fee, splits };
+            if let Err(error) = replace_contract(tx, found, &terms).await {
                 if let Some(reason) = overlap(&error) {
                     errors.push(LineError::new(
                         lines[0].0,
@@ -155,26 +160,6 @@ fn subject(line: &Line<'_>, errors: &mut ErrorLog) -> Option<Subject> {
     }
 }
 
-/// A fraction in [0, 1) (a fee) or (0, 1] (a share) with at most `places` decimals.
-fn fraction(value: &str, places: u32, share: bool) -> Result<Decimal, String> {
-    let fraction: Decimal = value
-        .parse()
-        .map_err(|_| "expected a fraction with a dot, like 0.15 for 15%".to_string())?;
-    let in_range = if share {
-        fraction > Decimal::ZERO && fraction <= Decimal::ONE
-    } else {
-        fraction >= Decimal::ZERO && fraction < Decimal::ONE
-    };
-    if !in_range {
-        let range = if share { "more than 0 and at most 1" } else { "at least 0 and less than 1" };
-        return Err(format!("must be {range} (0.15 is 15%)"));
-    }
-    if fraction.normalize().scale() > places {
-        return Err(format!("at most {places} decimal places"));
-    }
-    Ok(fraction)
-}
-
 type Contract<'a> = Vec<(u64, &'a Split)>;
 
 fn group(rows: &[(u64, Split)]) -> BTreeMap<(Subject, Month), Contract<'_>> {
@@ -210,14 +195,6 @@ fn check_agreement(lines: &Contract<'_>, errors: &mut ErrorLog) {
     }
 }
 
-/// A contract's subject as found: release or track id, its label, the tracks it covers.
-struct Found {
-    release: Option<i64>,
-    track: Option<i64>,
-    label: i64,
-    tracks: Vec<i64>,
-}
-
 async fn resolve_subjects(
     tx: &mut PgConnection,
     rows: &[(u64, Split)],
@@ -228,98 +205,20 @@ async fn resolve_subjects(
         if found.contains_key(&split.subject) {
             continue;
         }
+        let (column, code) = match &split.subject {
+            Subject::Release(upc) => ("release_upc", upc),
+            Subject::Track(isrc) => ("track_isrc", isrc),
+        };
         let subject = match &split.subject {
-            Subject::Release(upc) => sqlx::query!(
-                r#"SELECT r.id, r.label_id, array_agg(t.id) FILTER (WHERE t.id IS NOT NULL) AS tracks
-                   FROM releases r LEFT JOIN tracks t ON t.release_id = r.id
-                   WHERE r.upc = $1 GROUP BY r.id"#,
-                upc
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| Found {
-                release: Some(r.id),
-                track: None,
-                label: r.label_id,
-                tracks: r.tracks.unwrap_or_default(),
-            }),
-            Subject::Track(isrc) => sqlx::query!(
-                "SELECT t.id, r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id
-                 WHERE t.isrc = $1",
-                isrc
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|t| Found { release: None, track: Some(t.id), label: t.label_id, tracks: vec![t.id] }),
+            Subject::Release(upc) => find_subject(tx, Some(upc), None).await?,
+            Subject::Track(isrc) => find_subject(tx, None, Some(isrc)).await?,
         };
         match subject {
             Some(subject) => {
                 found.insert(split.subject.clone(), subject);
             }
-            None => {
-                let (column, value) = match &split.subject {
-                    Subject::Release(upc) => ("release_upc", upc),
-                    Subject::Track(isrc) => ("track_isrc", isrc),
-                };
-                errors.push(LineError::new(*line, column, value, "not in the catalog"));
-            }
+            None => errors.push(LineError::new(*line, column, code, "not in the catalog")),
         }
     }
     Ok(found)
-}
-
-/// Replaces the subject's contract starting in the same month with this one.
-async fn replace(
-    tx: &mut PgConnection,
-    subject: &Found,
-    terms: &Split,
-    splits: &[(i64, Decimal)],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM contracts
-         WHERE (release_id = $1 OR track_id = $2) AND valid_from = $3",
-        subject.release,
-        subject.track,
-        terms.from.first_day() as _
-    )
-    .execute(&mut *tx)
-    .await?;
-    let id = sqlx::query_scalar!(
-        r#"
-        INSERT INTO contracts (release_id, track_id, distribution_fee, valid_from, valid_to)
-        VALUES ($1, $2, $3, $4, $5) RETURNING id
-        "#,
-        subject.release,
-        subject.track,
-        terms.fee,
-        terms.from.first_day() as _,
-        terms.to.map(Month::first_day) as _
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let (payees, shares): (Vec<i64>, Vec<Decimal>) = splits.iter().copied().unzip();
-    sqlx::query!(
-        "INSERT INTO contract_splits (contract_id, payee_id, share)
-         SELECT $1, p, s FROM UNNEST($2::bigint[], $3::numeric[]) AS u(p, s)",
-        id,
-        &payees,
-        &shares
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-/// The words for a contract that overlaps another of its subject.
-fn overlap(error: &sqlx::Error) -> Option<&'static str> {
-    let sqlx::Error::Database(db) = error else { return None };
-    match db.constraint() {
-        Some("contracts_release_overlap") => {
-            Some("overlaps another contract of this release; end that one first")
-        }
-        Some("contracts_track_overlap") => {
-            Some("overlaps another contract of this track; end that one first")
-        }
-        _ => None,
-    }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 pub struct Payees;
 
-use app::terms::ssr::PAYEE_KINDS as KINDS;
+use app::terms::PAYEE_KINDS as KINDS;
 
 #[derive(Debug, Clone)]
 pub struct Payee {
@@ -170,18 +170,4 @@ async fn artists_by_name<'a>(
     .fetch_all(&mut *tx)
     .await?;
     Ok(rows.into_iter().map(|r| (r.key, r.id)).collect())
-}
-
-/// Payees by (label id, lower-case name).
-pub(super) async fn payees_by_name(
-    tx: &mut PgConnection,
-    labels: &[i64],
-) -> Result<HashMap<(i64, String), i64>> {
-    let rows = sqlx::query!(
-        "SELECT id, label_id, lower(name) AS \"key!\" FROM payees WHERE label_id = ANY($1)",
-        labels
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows.into_iter().map(|r| ((r.label_id, r.key), r.id)).collect())
 }

@@ -36,7 +36,11 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("my_releases", vec![], &[Role::Artist]),
         ("label_catalog", vec![], &[Role::LabelManager]),
         ("label_summaries", vec![], &[Role::Staff]),
-        ("track", vec![("track_id", track)], &[Role::Artist, Role::LabelManager, Role::Staff]),
+        (
+            "track",
+            vec![("track_id", track.clone())],
+            &[Role::Artist, Role::LabelManager, Role::Staff],
+        ),
         ("list_users", vec![], &[Role::Staff]),
         ("link_choices", vec![], &[Role::Staff]),
         (
@@ -85,6 +89,16 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             &[Role::Staff],
         ),
         ("list_contracts", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "save_contract",
+            vec![
+                ("subject", "USAAA2600001".into()),
+                ("valid_from", "2026-01".into()),
+                ("distribution_fee", "0.1".into()),
+                ("splits", "Nobody: 1".into()),
+            ],
+            &[Role::Staff],
+        ),
         ("list_advances", vec![("q", String::new())], &[Role::Staff]),
         (
             "add_advance",
@@ -96,6 +110,16 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             &[Role::Staff],
         ),
         ("list_claims", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "amount_lineage",
+            vec![
+                ("track_id", track.clone()),
+                ("platform", "spotify".into()),
+                ("territory", "US".into()),
+                ("month", "2026-01".into()),
+            ],
+            &[Role::Staff],
+        ),
         ("payout_runs", vec![], &[Role::LabelManager, Role::Staff]),
         (
             "create_payout_run",

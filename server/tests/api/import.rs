@@ -314,3 +314,58 @@ async fn staff_keep_payees_and_advances_in_the_browser_with_clear_refusals() {
     let page = staff.get("/advances").await.text().await.unwrap();
     assert!(page.contains("Nia Renamed"));
 }
+
+#[tokio::test]
+async fn staff_enter_a_contract_in_the_browser_and_its_revenue_is_allocated() {
+    use crate::helpers::{Catalog, PASSWORD, error_of, user};
+    use crate::revenue::{line, month, report};
+    use app::{domain::Role, users::Link};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let staff = app.browser();
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+    let payees = "label,name,kind,artist,currency,minimum_payout\nLabel A,Artist A,artist,,USD,0\nLabel A,Label A,label,,USD,0\n";
+    staff.post_file("/import/payees", "payees.csv", payees.as_bytes().to_vec()).await;
+    let file =
+        report(&app.pool, month("2026-02"), &[line(Some(catalog.track_a), "10", "USD")]).await;
+
+    let save = |splits: &'static str, from: &'static str| {
+        let staff = &staff;
+        async move {
+            let fields = [
+                ("subject", "US-AAA-26-00001"),
+                ("valid_from", from),
+                ("distribution_fee", "0.2"),
+                ("splits", splits),
+            ];
+            staff.call("save_contract", &fields).await
+        }
+    };
+    for (splits, expected) in [
+        ("Artist A: 0.5\nLabel A: 0.4", "The shares sum to 0.9, not 1."),
+        ("Artist A: 0.5\nSomeone: 0.5", "The label has no payee called Someone."),
+        ("Artist A 0.5", "'Artist A 0.5' is not 'payee: share'."),
+    ] {
+        let (status, body) = error_of(save(splits, "2026-01").await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{splits}");
+        assert!(body.to_string().contains(expected), "{body}");
+    }
+    assert_eq!(save("Artist A: 0.75\nLabel A: 0.25", "2026-01").await.status(), StatusCode::OK);
+    let artist: Decimal = sqlx::query_scalar(
+        "SELECT sum(amount) FROM allocations a JOIN payees p ON p.id = a.payee_id
+         WHERE a.report_file_id = $1 AND p.name = 'Artist A'",
+    )
+    .bind(file)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(artist, Decimal::new(6, 0), "10 less 20%, three quarters of it");
+    let (status, body) = error_of(save("Artist A: 1", "2026-03").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("overlaps another contract of this track"), "{body}");
+    let page = staff.get("/contracts?q=USAAA").await.text().await.unwrap();
+    assert!(page.contains("Artist A 75%"), "the contract is on its page");
+    crate::revenue::assert_balanced(&app.pool).await;
+}

@@ -552,3 +552,20 @@ fn the_ledger_balances_repeats_and_supersedes_cleanly_for_random_cases() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_amount_leads_back_to_its_files_and_lines_and_its_rate_per_stream() {
+    use app::domain::{Platform, Territory};
+    let (_, pool) = fresh_database().await;
+    let d = deal(&pool, "USD", "0.15", &["1"], "2025-01").await;
+    let lines =
+        [line(Some(d.track), "3", "USD"), line(None, "9", "USD"), line(Some(d.track), "2", "USD")];
+    let file = report(&pool, month("2025-03"), &lines).await;
+    let us = Territory::parse("US").unwrap();
+    let found = app::revenue::ssr::lineage(&pool, d.track, Platform::Spotify, us, month("2025-03"))
+        .await
+        .unwrap();
+    assert_eq!(found.files.len(), 1);
+    assert_eq!((found.files[0].id, found.files[0].lines.clone()), (file, vec![1, 3]));
+    assert_eq!(found.per_stream[0].said, "0.002500 USD per stream, Spotify premium, US, 2025-03");
+}
