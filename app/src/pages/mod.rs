@@ -113,6 +113,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
                 <Route path=path!("/lineage") view=lineage::LineagePage ssr=SsrMode::Async />
                 <Route path=path!("/payees") view=terms::PayeesPage ssr=SsrMode::Async />
+                <Route path=path!("/catalog") view=terms::CatalogImportsPage ssr=SsrMode::Async />
                 <Route path=path!("/contracts") view=terms::ContractsPage ssr=SsrMode::Async />
                 <Route path=path!("/advances") view=terms::AdvancesPage ssr=SsrMode::Async />
                 <Route path=path!("/claims") view=terms::ClaimsPage ssr=SsrMode::Async />
@@ -148,6 +149,7 @@ fn Header() -> impl IntoView {
             let staff_links = (user.role == Role::Staff).then(|| {
                 view! {
                     <A href="/ingestion">"Ingestion"</A>
+                    <A href="/catalog">"Catalog"</A>
                     <A href="/payees">"Payees"</A>
                     <A href="/contracts">"Contracts"</A>
                     <A href="/advances">"Advances"</A>

@@ -404,3 +404,41 @@ fn ClaimsView() -> impl IntoView {
         })}
     }
 }
+
+#[component]
+pub fn CatalogImportsPage() -> impl IntoView {
+    view! {
+        <Title text="Catalog imports" />
+        <WithUser roles=STAFF render=|_| view! { <CatalogImports /> } />
+    }
+}
+
+#[component]
+fn CatalogImports() -> impl IntoView {
+    view! {
+        <h1>"Catalog imports"</h1>
+        <p class="subtitle">
+            "Tracks and the platforms' ids for them. Report lines that arrived before their "
+            "track or id was known (suspense) are linked to it as it is imported, and their "
+            "revenue allocated."
+        </p>
+        <p class="notice">
+            "Releases and labels are not imported or edited here yet: tracks go on releases "
+            "already in the catalog."
+        </p>
+        <ImportCard
+            kind="tracks"
+            title="Import tracks"
+            what="tracks"
+            columns="release_upc, isrc, title, track_number, duration_seconds, main_artist, featured_artists (separated by ;)"
+            note="A track given again (same ISRC) is updated; new artists are added."
+        />
+        <ImportCard
+            kind="platform-ids"
+            title="Import platform ids"
+            what="platform ids"
+            columns="isrc, platform, platform_track_id"
+            note="Lines without an ISRC are matched by these."
+        />
+    }
+}

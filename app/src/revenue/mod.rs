@@ -11,6 +11,8 @@ pub mod holds;
 #[cfg(feature = "ssr")]
 pub mod ledger;
 #[cfg(feature = "ssr")]
+pub mod matching;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,8 @@ pub mod contracts;
 pub mod exchange_rates;
 pub mod ownership_claims;
 pub mod payees;
+pub mod platform_ids;
+pub mod tracks;
 pub mod web;
 
 use crate::ingest::{ErrorLog, LineError};
@@ -71,6 +73,14 @@ macro_rules! with_kind {
                 type $k = $crate::import::ownership_claims::OwnershipClaims;
                 $body
             }
+            $crate::import::tracks::Tracks::NAME => {
+                type $k = $crate::import::tracks::Tracks;
+                $body
+            }
+            $crate::import::platform_ids::PlatformIds::NAME => {
+                type $k = $crate::import::platform_ids::PlatformIds;
+                $body
+            }
             _ => $none,
         }
     };
@@ -78,7 +88,8 @@ macro_rules! with_kind {
 pub(crate) use with_kind;
 
 /// Every kind's name, for messages.
-pub const KINDS: &str = "exchange-rates, payees, contracts, advances, ownership-claims";
+pub const KINDS: &str =
+    "exchange-rates, payees, contracts, advances, ownership-claims, tracks, platform-ids";
 
 /// One CSV line, with its cells found by column name.
 pub struct Line<'a> {

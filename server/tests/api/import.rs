@@ -369,3 +369,74 @@ async fn staff_enter_a_contract_in_the_browser_and_its_revenue_is_allocated() {
     assert!(page.contains("Artist A 75%"), "the contract is on its page");
     crate::revenue::assert_balanced(&app.pool).await;
 }
+
+#[tokio::test]
+async fn a_track_or_platform_id_imported_later_takes_its_lines_out_of_suspense() {
+    use crate::revenue::{line, month, report};
+    use server::import::{platform_ids::PlatformIds, tracks::Tracks};
+    let (_, pool) = fresh_database().await;
+    let catalog = crate::helpers::Catalog::create(&pool).await;
+    let upc: String = sqlx::query_scalar(
+        "SELECT r.upc FROM releases r JOIN tracks t ON t.release_id = r.id WHERE t.id = $1",
+    )
+    .bind(catalog.track_a)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // A line for an ISRC the catalog does not know, and one known only by a platform id.
+    let file =
+        report(&pool, month("2026-02"), &[line(None, "4", "USD"), line(None, "6", "USD")]).await;
+    sqlx::query(
+        "UPDATE stream_facts SET isrc = CASE line_number WHEN 1 THEN 'USAAA2600099' END,
+                platform_track_id = CASE line_number WHEN 2 THEN 'spotify:xyz' END
+         WHERE report_file_id = $1",
+    )
+    .bind(file)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let suspense = |pool: &sqlx::PgPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<Decimal>>(
+                "SELECT sum(gross) FROM allocations WHERE report_file_id = $1 AND state = 'suspense'",
+            )
+            .bind(file)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(suspense(&pool).await, Some(Decimal::new(10, 0)));
+
+    let tracks = format!(
+        "release_upc,isrc,title,track_number,duration_seconds,main_artist,featured_artists\n\
+         {upc},USAAA2600099,Late Track,2,200,Artist A,New Guest\n{upc},USAAA2600098,Bad,x,,Artist A,\n"
+    );
+    let error = import_text::<Tracks>(&pool, &tracks).await.unwrap_err();
+    assert!(error.contains("line 3, column track_number"), "{error}");
+    let tracks = format!(
+        "release_upc,isrc,title,track_number,duration_seconds,main_artist,featured_artists\n\
+         {upc},USAAA2600099,Late Track,2,200,Artist A,New Guest\n"
+    );
+    assert_eq!(import_text::<Tracks>(&pool, &tracks).await, Ok(1));
+    assert_eq!(suspense(&pool).await, Some(Decimal::new(6, 0)), "the ISRC line is matched");
+    let guest: i64 = sqlx::query_scalar("SELECT count(*) FROM artists WHERE name = 'New Guest'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(guest, 1, "a new featured artist is added");
+
+    let ids = "isrc,platform,platform_track_id\nUSAAA2600001,spotify,spotify:xyz\n";
+    assert_eq!(import_text::<PlatformIds>(&pool, ids).await, Ok(1));
+    assert_eq!(suspense(&pool).await, None, "the platform id line is matched");
+    let matched: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT track_id FROM stream_facts WHERE report_file_id = $1 ORDER BY line_number",
+    )
+    .bind(file)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(matched[1], Some(catalog.track_a));
+    crate::revenue::assert_balanced(&pool).await;
+}
