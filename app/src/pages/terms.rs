@@ -418,14 +418,21 @@ fn CatalogImports() -> impl IntoView {
     view! {
         <h1>"Catalog imports"</h1>
         <p class="subtitle">
-            "Tracks and the platforms' ids for them. Report lines that arrived before their "
+            "Releases, their tracks, and the platforms' ids for them. Report lines that arrived before their "
             "track or id was known (suspense) are linked to it as it is imported, and their "
             "revenue allocated."
         </p>
         <p class="notice">
-            "Releases and labels are not imported or edited here yet: tracks go on releases "
-            "already in the catalog."
+            "Labels are added by staff outside these imports for now, and nothing in the "
+            "catalog is edited in the browser yet: import again to change a release or track."
         </p>
+        <ImportCard
+            kind="releases"
+            title="Import releases"
+            what="releases"
+            columns="label, upc, title, artist, release_date"
+            note="A release given again (same UPC) is updated; it stays on its label."
+        />
         <ImportCard
             kind="tracks"
             title="Import tracks"

@@ -12,6 +12,7 @@ pub mod exchange_rates;
 pub mod ownership_claims;
 pub mod payees;
 pub mod platform_ids;
+pub mod releases;
 pub mod tracks;
 pub mod web;
 
@@ -73,6 +74,10 @@ macro_rules! with_kind {
                 type $k = $crate::import::ownership_claims::OwnershipClaims;
                 $body
             }
+            $crate::import::releases::Releases::NAME => {
+                type $k = $crate::import::releases::Releases;
+                $body
+            }
             $crate::import::tracks::Tracks::NAME => {
                 type $k = $crate::import::tracks::Tracks;
                 $body
@@ -89,7 +94,7 @@ pub(crate) use with_kind;
 
 /// Every kind's name, for messages.
 pub const KINDS: &str =
-    "exchange-rates, payees, contracts, advances, ownership-claims, tracks, platform-ids";
+    "exchange-rates, payees, contracts, advances, ownership-claims, releases, tracks, platform-ids";
 
 /// One CSV line, with its cells found by column name.
 pub struct Line<'a> {

@@ -440,3 +440,30 @@ async fn a_track_or_platform_id_imported_later_takes_its_lines_out_of_suspense()
     assert_eq!(matched[1], Some(catalog.track_a));
     crate::revenue::assert_balanced(&pool).await;
 }
+
+#[tokio::test]
+async fn releases_are_imported_and_updated_but_stay_on_their_label() {
+    use server::import::releases::Releases;
+    let (_, pool) = fresh_database().await;
+    crate::helpers::Catalog::create(&pool).await;
+    let header = "label,upc,title,artist,release_date\n";
+    let bad = format!(
+        "{header}Label A,036000291452,First,New Artist,2026-04-03\nNo Label,036000291469,Second,New Artist,\n"
+    );
+    let error = import_text::<Releases>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column label") && error.contains("No Label"), "{error}");
+    assert_eq!(count(&pool, "releases").await, 3, "only the catalog's own");
+    let good = format!("{header}Label A,036000291452,First,New Artist,2026-04-03\n");
+    assert_eq!(import_text::<Releases>(&pool, &good).await, Ok(1));
+    let renamed = format!("{header}Label A,036000291452,First (Deluxe),New Artist,2026-04-03\n");
+    assert_eq!(import_text::<Releases>(&pool, &renamed).await, Ok(1));
+    let title: String =
+        sqlx::query_scalar("SELECT title FROM releases WHERE upc = '0036000291452'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(title, "First (Deluxe)");
+    let moved = format!("{header}Label B,036000291452,First,New Artist,\n");
+    let error = import_text::<Releases>(&pool, &moved).await.unwrap_err();
+    assert!(error.contains("releases do not move"), "{error}");
+}
