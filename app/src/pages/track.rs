@@ -43,7 +43,8 @@ fn Track() -> impl IntoView {
                 <dd>{format_duration(track.duration_seconds)}</dd>
             </dl>
             <p class="notice">
-                "Streams and revenue per platform appear here once report ingestion is built (not yet available)."
+                "Streams and revenue per platform, territory and month appear here with the "
+                "dashboards (not built yet). Statements already show what the track earned each payee."
             </p>
         }
     })
