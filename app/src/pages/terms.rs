@@ -13,6 +13,12 @@ use leptos_router::hooks::use_query_map;
 
 const STAFF: &[Role] = &[Role::Staff];
 
+/// The id of the row being edited (`?edit=ID`), if any.
+fn edited() -> Memo<Option<i64>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()))
+}
+
 /// The search words in the URL.
 fn search() -> Memo<String> {
     let query = use_query_map();
@@ -31,8 +37,7 @@ pub fn PayeesPage() -> impl IntoView {
 fn PayeesView() -> impl IntoView {
     let save = ServerAction::<SavePayee>::new();
     let q = search();
-    let query = use_query_map();
-    let edit = Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()));
+    let edit = edited();
     // The edited payee is part of the key, so following an edit link redraws the form.
     let payees = Resource::new(
         move || (q.get(), edit.get(), save.version().get()),
@@ -172,8 +177,7 @@ pub fn ContractsPage() -> impl IntoView {
 fn ContractsView() -> impl IntoView {
     let save = ServerAction::<SaveContract>::new();
     let q = search();
-    let query = use_query_map();
-    let edit = Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()));
+    let edit = edited();
     let contracts = Resource::new(
         move || (q.get(), edit.get(), save.version().get()),
         |(q, _, _)| list_contracts(q),

@@ -1,8 +1,7 @@
 //! Advances: `label,payee,amount,paid_on,note`, in the label's accounting currency. The
 //! same payee, day and amount imported again is the same advance (its note is updated).
 
-use super::payees::{labels_by_name, required};
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, labels_by_name, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::terms::ssr::payees_by_name;

@@ -6,8 +6,7 @@
 //! replaces the old one. Fee and shares are fractions: 0.15 is 15%. The tracks it covers
 //! are allocated again in the same transaction.
 
-use super::payees::required;
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Month, Upc};

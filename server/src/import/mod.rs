@@ -282,3 +282,26 @@ async fn run_kind<K: Kind>(pool: &PgPool, file: Option<&Path>, template_only: bo
         }
     }
 }
+
+/// A cell that must not be empty.
+pub(crate) fn required(value: &str) -> Result<String, String> {
+    if value.is_empty() { Err("required".into()) } else { Ok(value.to_string()) }
+}
+
+/// Labels by lower-case name: id and accounting currency.
+pub(crate) async fn labels_by_name<'a>(
+    tx: &mut PgConnection,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, (i64, String)>> {
+    let names: Vec<String> = names.map(str::to_lowercase).collect();
+    let rows = sqlx::query!(
+        "SELECT id, lower(name) AS \"key!\", accounting_currency FROM labels WHERE lower(name) = ANY($1)",
+        &names
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.key, (r.id, r.accounting_currency.trim().to_string())))
+        .collect())
+}

@@ -4,8 +4,7 @@
 //! party, start and source: importing it again updates its share, territories and end.
 //! Conflict detection (issue 6) reads these claims.
 
-use super::payees::required;
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Territory};

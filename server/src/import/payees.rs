@@ -2,7 +2,7 @@
 //! label and name: importing one again updates it. `artist` names the artist whose
 //! logins see the payee's statements (empty for none).
 
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, labels_by_name, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::Currency;
@@ -124,10 +124,6 @@ impl Kind for Payees {
     }
 }
 
-pub(super) fn required(value: &str) -> Result<String, String> {
-    if value.is_empty() { Err("required".into()) } else { Ok(value.to_string()) }
-}
-
 /// A non-negative decimal amount; empty is zero.
 fn amount_or_zero(value: &str) -> Result<Decimal, String> {
     if value.is_empty() {
@@ -138,24 +134,6 @@ fn amount_or_zero(value: &str) -> Result<Decimal, String> {
         Ok(_) => Err("must not be negative".into()),
         Err(_) => Err("expected a decimal number with a dot, like 25.00".into()),
     }
-}
-
-/// Labels by lower-case name: id and accounting currency.
-pub(super) async fn labels_by_name<'a>(
-    tx: &mut PgConnection,
-    names: impl Iterator<Item = &'a str>,
-) -> Result<HashMap<String, (i64, String)>> {
-    let names: Vec<String> = names.map(str::to_lowercase).collect();
-    let rows = sqlx::query!(
-        "SELECT id, lower(name) AS \"key!\", accounting_currency FROM labels WHERE lower(name) = ANY($1)",
-        &names
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.key, (r.id, r.accounting_currency.trim().to_string())))
-        .collect())
 }
 
 async fn artists_by_name<'a>(

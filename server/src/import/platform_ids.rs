@@ -3,8 +3,7 @@
 //! are matched by these; adding one links the lines that arrived before it (suspense)
 //! and allocates them.
 
-use super::payees::required;
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Platform};

@@ -3,8 +3,7 @@
 //! contracts, ledger and statements are that label's); an artist new to the catalog is
 //! added. Tracks follow with the `tracks` import.
 
-use super::payees::{labels_by_name, required};
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, labels_by_name, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::Upc;

@@ -4,9 +4,8 @@
 //! catalog are added. Lines that arrived before the track (suspense) are linked to it
 //! and allocated.
 
-use super::payees::required;
 use super::platform_ids::tracks_by_isrc;
-use super::{Imported, Kind, Line};
+use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Upc};
