@@ -9,6 +9,7 @@
 pub mod advances;
 pub mod contracts;
 pub mod exchange_rates;
+pub mod labels;
 pub mod ownership_claims;
 pub mod payees;
 pub mod platform_ids;
@@ -74,6 +75,10 @@ macro_rules! with_kind {
                 type $k = $crate::import::ownership_claims::OwnershipClaims;
                 $body
             }
+            $crate::import::labels::Labels::NAME => {
+                type $k = $crate::import::labels::Labels;
+                $body
+            }
             $crate::import::releases::Releases::NAME => {
                 type $k = $crate::import::releases::Releases;
                 $body
@@ -93,8 +98,8 @@ macro_rules! with_kind {
 pub(crate) use with_kind;
 
 /// Every kind's name, for messages.
-pub const KINDS: &str =
-    "exchange-rates, payees, contracts, advances, ownership-claims, releases, tracks, platform-ids";
+pub const KINDS: &str = "exchange-rates, payees, contracts, advances, ownership-claims, labels, \
+                         releases, tracks, platform-ids";
 
 /// One CSV line, with its cells found by column name.
 pub struct Line<'a> {
