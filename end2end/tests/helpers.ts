@@ -27,3 +27,9 @@ export function lastDemoMonth(): string {
   const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
   return last.toISOString().slice(0, 7);
 }
+
+/** Waits until the page is hydrated (the wasm app sets `data-hydrated` on the body), so
+ * that forms answer in the page rather than posting without JavaScript. */
+export async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}

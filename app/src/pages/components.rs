@@ -143,6 +143,24 @@ where
     }
 }
 
+/// How many times `action` has succeeded. Lists that hold a form reload on this rather
+/// than on the action's version, which also counts failures: reloading after a refused
+/// save would redraw the form and lose what the person typed.
+pub fn successes<I, O>(action: ServerAction<I>) -> Signal<usize>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    ServerAction<I>: Copy,
+{
+    let count = RwSignal::new(0);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.into()
+}
+
 /// A headline number on a summary card.
 #[component]
 pub fn Stat(label: &'static str, value: String) -> impl IntoView {

@@ -1,6 +1,7 @@
 //! Pages, one module each, and the shell that holds them.
 
 mod account;
+mod catalog;
 mod components;
 mod home;
 mod ingestion;
@@ -113,7 +114,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/rates") view=rates::RatesPage ssr=SsrMode::Async />
                 <Route path=path!("/lineage") view=lineage::LineagePage ssr=SsrMode::Async />
                 <Route path=path!("/payees") view=terms::PayeesPage ssr=SsrMode::Async />
-                <Route path=path!("/catalog") view=terms::CatalogImportsPage ssr=SsrMode::Async />
+                <Route path=path!("/catalog") view=catalog::CatalogPage ssr=SsrMode::Async />
                 <Route path=path!("/contracts") view=terms::ContractsPage ssr=SsrMode::Async />
                 <Route path=path!("/advances") view=terms::AdvancesPage ssr=SsrMode::Async />
                 <Route path=path!("/claims") view=terms::ClaimsPage ssr=SsrMode::Async />

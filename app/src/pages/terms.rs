@@ -1,11 +1,12 @@
 //! Staff: the revenue terms (payees, contracts, advances, ownership claims), each a page
-//! with a search, a CSV import, and for payees and advances a form.
+//! with a search, a CSV import, and a form to enter a new one or edit one (`?edit=ID`).
 
-use super::components::{ImportCard, SearchBox, WithUser, action_feedback, loaded};
+use super::components::{ImportCard, SearchBox, WithUser, action_feedback, loaded, successes};
 use crate::domain::Role;
 use crate::terms::{
-    AddAdvance, AdvanceRow, Choices, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow, Payees,
-    SaveContract, SavePayee, list_advances, list_claims, list_contracts, list_payees,
+    AdvanceRow, CLAIM_SOURCES, Choices, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow, Payees,
+    RemoveAdvance, SaveAdvance, SaveClaim, SaveContract, SavePayee, list_advances, list_claims,
+    list_contracts, list_payees,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,10 +40,9 @@ fn PayeesView() -> impl IntoView {
     let q = search();
     let edit = edited();
     // The edited payee is part of the key, so following an edit link redraws the form.
-    let payees = Resource::new(
-        move || (q.get(), edit.get(), save.version().get()),
-        |(q, _, _)| list_payees(q),
-    );
+    let saved = successes(save);
+    let payees =
+        Resource::new(move || (q.get(), edit.get(), saved.get()), |(q, _, _)| list_payees(q));
     view! {
         <h1>"Payees"</h1>
         <p class="subtitle">
@@ -178,10 +178,9 @@ fn ContractsView() -> impl IntoView {
     let save = ServerAction::<SaveContract>::new();
     let q = search();
     let edit = edited();
-    let contracts = Resource::new(
-        move || (q.get(), edit.get(), save.version().get()),
-        |(q, _, _)| list_contracts(q),
-    );
+    let saved = successes(save);
+    let contracts =
+        Resource::new(move || (q.get(), edit.get(), saved.get()), |(q, _, _)| list_contracts(q));
     view! {
         <h1>"Contracts"</h1>
         <p class="subtitle">
@@ -279,15 +278,22 @@ pub fn AdvancesPage() -> impl IntoView {
 
 #[component]
 fn AdvancesView() -> impl IntoView {
-    let add = ServerAction::<AddAdvance>::new();
+    let save = ServerAction::<SaveAdvance>::new();
+    let remove = ServerAction::<RemoveAdvance>::new();
     let q = search();
-    let advances = Resource::new(move || (q.get(), add.version().get()), |(q, _)| list_advances(q));
+    let edit = edited();
+    let (saved, removed) = (successes(save), successes(remove));
+    let advances = Resource::new(
+        move || (q.get(), edit.get(), saved.get(), removed.get()),
+        |(q, ..)| list_advances(q),
+    );
     let payees = Resource::new(|| (), |_| list_payees(String::new()));
     view! {
         <h1>"Advances"</h1>
         <p class="subtitle">
             "Money paid to a payee ahead of earnings, recouped from their share on payout "
-            "runs before anything is payable."
+            "runs before anything is payable. An advance entered by mistake can be corrected "
+            "or removed, but never below what approved statements have already recouped."
         </p>
         <ImportCard
             kind="advances"
@@ -296,56 +302,103 @@ fn AdvancesView() -> impl IntoView {
             columns="label, payee, amount, paid_on, note"
             note="The same payee, day and amount is one advance."
         />
-        {action_feedback(add, "Advance recorded.")}
-        {loaded(payees, move |payees: Payees| view! {
-            <section class="card">
-                <h2>"New advance"</h2>
-                <ActionForm action=add attr:class="form form-inline" attr:aria-label="New advance">
-                    <label>
-                        "Payee"
-                        <select name="payee_id" required>
-                            {payees.payees.iter().map(|p| view! {
-                                <option value=p.id.to_string()>{format!("{} ({})", p.name, p.label)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label>"Amount" <input type="text" name="amount" inputmode="decimal" required /></label>
-                    <label>"Paid on" <input type="date" name="paid_on" required /></label>
-                    <label>"Note" <input type="text" name="note" /></label>
-                    <button type="submit" class="button">"Record advance"</button>
-                </ActionForm>
-            </section>
-        })}
+        {action_feedback(remove, "Advance removed.")}
         <SearchBox label="Find an advance" />
-        {loaded(advances, |rows: Vec<AdvanceRow>| view! {
-            <section class="card">
-                <h2>"Advances " <span class="badge">{rows.len()}</span></h2>
-                <table class="table advances">
-                    <thead>
-                        <tr>
-                            <th>"Paid on"</th>
-                            <th>"Label"</th>
-                            <th>"Payee"</th>
-                            <th class="num">"Amount"</th>
-                            <th class="num">"Payee's recouped so far"</th>
-                            <th>"Note"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {rows.into_iter().map(|a| view! {
-                            <tr>
-                                <td>{a.paid_on}</td>
-                                <td>{a.label}</td>
-                                <td>{a.payee}</td>
-                                <td class="num mono">{a.amount} " " {a.currency.clone()}</td>
-                                <td class="num mono">{a.payee_recouped} " " {a.currency}</td>
-                                <td class="small">{a.note}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+        {loaded(advances, move |rows: Vec<AdvanceRow>| {
+            let editing = edit.get_untracked().and_then(|id| rows.iter().find(|a| a.id == id).cloned());
+            view! {
+                {loaded(payees, move |payees: Payees| view! {
+                    <AdvanceForm payees=payees.payees editing=editing.clone() save />
+                })}
+                <AdvanceTable rows remove />
+            }
         })}
+    }
+}
+
+/// A new advance, or `editing` one (which stays with its payee).
+#[component]
+fn AdvanceForm(
+    payees: Vec<PayeeRow>,
+    editing: Option<AdvanceRow>,
+    save: ServerAction<SaveAdvance>,
+) -> impl IntoView {
+    let title = if editing.is_some() { "Edit advance" } else { "New advance" };
+    let id = editing.as_ref().map_or(0, |a| a.id).to_string();
+    let field = |get: fn(&AdvanceRow) -> String| editing.as_ref().map(get).unwrap_or_default();
+    let (amount, paid_on, note) =
+        (field(|a| a.amount.clone()), field(|a| a.paid_on.clone()), field(|a| a.note.clone()));
+    let payee = match &editing {
+        Some(a) => view! {
+            <input type="hidden" name="payee_id" value=a.payee_id.to_string() />
+            <span class="muted">{format!("{} ({})", a.payee, a.label)}</span>
+        }
+        .into_any(),
+        None => view! {
+            <label>
+                "Payee"
+                <select name="payee_id" required>
+                    {payees.iter().map(|p| view! {
+                        <option value=p.id.to_string()>{format!("{} ({})", p.name, p.label)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <ActionForm action=save attr:class="form form-inline" attr:aria-label=title>
+                <input type="hidden" name="advance_id" value=id />
+                {payee}
+                <label>"Amount" <input type="text" name="amount" inputmode="decimal" required value=amount /></label>
+                <label>"Paid on" <input type="date" name="paid_on" required value=paid_on /></label>
+                <label>"Note" <input type="text" name="note" value=note /></label>
+                <button type="submit" class="button">{if editing.is_some() { "Save advance" } else { "Record advance" }}</button>
+            </ActionForm>
+            {action_feedback(save, "Advance saved.")}
+        </section>
+    }
+}
+
+#[component]
+fn AdvanceTable(rows: Vec<AdvanceRow>, remove: ServerAction<RemoveAdvance>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Advances " <span class="badge">{rows.len()}</span></h2>
+            <table class="table advances">
+                <thead>
+                    <tr>
+                        <th>"Paid on"</th>
+                        <th>"Label"</th>
+                        <th>"Payee"</th>
+                        <th class="num">"Amount"</th>
+                        <th class="num">"Payee's recouped so far"</th>
+                        <th>"Note"</th>
+                        <th><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|a| view! {
+                        <tr>
+                            <td><a href=format!("/advances?edit={}", a.id)>{a.paid_on}</a></td>
+                            <td>{a.label}</td>
+                            <td>{a.payee.clone()}</td>
+                            <td class="num mono">{a.amount.clone()} " " {a.currency.clone()}</td>
+                            <td class="num mono">{a.payee_recouped} " " {a.currency.clone()}</td>
+                            <td class="small">{a.note}</td>
+                            <td>
+                                <ActionForm action=remove attr:class="form-row" attr:aria-label=format!("Remove advance of {} {} to {}", a.amount, a.currency, a.payee)>
+                                    <input type="hidden" name="advance_id" value=a.id.to_string() />
+                                    <button type="submit" class="button-quiet">"Remove"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }
 
@@ -359,8 +412,12 @@ pub fn ClaimsPage() -> impl IntoView {
 
 #[component]
 fn ClaimsView() -> impl IntoView {
+    let save = ServerAction::<SaveClaim>::new();
     let q = search();
-    let claims = Resource::new(move || q.get(), list_claims);
+    let edit = edited();
+    let saved = successes(save);
+    let claims =
+        Resource::new(move || (q.get(), edit.get(), saved.get()), |(q, ..)| list_claims(q));
     view! {
         <h1>"Ownership claims"</h1>
         <p class="subtitle">
@@ -375,81 +432,86 @@ fn ClaimsView() -> impl IntoView {
             note="A claim given again (same track, party, start and source) is updated."
         />
         <SearchBox label="Find a claim" />
-        {loaded(claims, |rows: Vec<ClaimRow>| view! {
-            <section class="card">
-                <h2>"Claims " <span class="badge">{rows.len()}</span></h2>
-                <table class="table claims">
-                    <thead>
-                        <tr>
-                            <th>"Track"</th>
-                            <th>"Party"</th>
-                            <th class="num">"Share"</th>
-                            <th>"Territories"</th>
-                            <th>"From"</th>
-                            <th>"To"</th>
-                            <th>"Source"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {rows.into_iter().map(|c| view! {
-                            <tr>
-                                <td>{c.track} <span class="small muted mono">" " {c.isrc}</span></td>
-                                <td>{c.party}</td>
-                                <td class="num mono">{c.share}</td>
-                                <td>{c.territories}</td>
-                                <td>{c.valid_from}</td>
-                                <td>{c.valid_to.unwrap_or_else(|| "open".into())}</td>
-                                <td>{c.source}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+        {loaded(claims, move |rows: Vec<ClaimRow>| {
+            let editing = edit.get_untracked().and_then(|id| rows.iter().find(|c| c.id == id).cloned());
+            view! {
+                <ClaimForm editing save />
+                <ClaimTable rows />
+            }
         })}
     }
 }
 
+/// A new claim, or `editing` one. A claim is ended by giving it a last day, not removed:
+/// conflicts are decided on what was claimed when.
 #[component]
-pub fn CatalogImportsPage() -> impl IntoView {
+fn ClaimForm(editing: Option<ClaimRow>, save: ServerAction<SaveClaim>) -> impl IntoView {
+    let title = if editing.is_some() { "Edit claim" } else { "New claim" };
+    let id = editing.as_ref().map_or(0, |c| c.id).to_string();
+    let field = |get: fn(&ClaimRow) -> String| editing.as_ref().map(get).unwrap_or_default();
+    let (isrc, party, share) =
+        (field(|c| c.isrc.clone()), field(|c| c.party.clone()), field(|c| c.share.clone()));
+    let territories = field(|c| c.territories.clone());
+    let (from, to) =
+        (field(|c| c.valid_from.clone()), field(|c| c.valid_to.clone().unwrap_or_default()));
+    let source = editing.as_ref().map_or_else(|| "manual".to_string(), |c| c.source.clone());
     view! {
-        <Title text="Catalog imports" />
-        <WithUser roles=STAFF render=|_| view! { <CatalogImports /> } />
+        <section class="card">
+            <h2>{title}</h2>
+            <ActionForm action=save attr:class="form form-inline" attr:aria-label=title>
+                <input type="hidden" name="claim_id" value=id />
+                <label>"Track ISRC" <input type="text" name="isrc" required value=isrc /></label>
+                <label>"Party" <input type="text" name="party" required value=party /></label>
+                <label>"Share (0.5 is 50%)" <input type="text" name="share" inputmode="decimal" required value=share /></label>
+                <label>"Territories (US GB …, or WW)" <input type="text" name="territories" required value=territories /></label>
+                <label>"From" <input type="date" name="valid_from" required value=from /></label>
+                <label>"To (empty: open)" <input type="date" name="valid_to" value=to /></label>
+                <label>
+                    "Source"
+                    <select name="source">
+                        {CLAIM_SOURCES.iter().map(|s| view! {
+                            <option value=*s selected=source == *s>{s.replace('_', " ")}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button">{if editing.is_some() { "Save claim" } else { "Add claim" }}</button>
+            </ActionForm>
+            {action_feedback(save, "Claim saved.")}
+        </section>
     }
 }
 
 #[component]
-fn CatalogImports() -> impl IntoView {
+fn ClaimTable(rows: Vec<ClaimRow>) -> impl IntoView {
     view! {
-        <h1>"Catalog imports"</h1>
-        <p class="subtitle">
-            "Releases, their tracks, and the platforms' ids for them. Report lines that arrived before their "
-            "track or id was known (suspense) are linked to it as it is imported, and their "
-            "revenue allocated."
-        </p>
-        <p class="notice">
-            "Labels are added by staff outside these imports for now, and nothing in the "
-            "catalog is edited in the browser yet: import again to change a release or track."
-        </p>
-        <ImportCard
-            kind="releases"
-            title="Import releases"
-            what="releases"
-            columns="label, upc, title, artist, release_date"
-            note="A release given again (same UPC) is updated; it stays on its label."
-        />
-        <ImportCard
-            kind="tracks"
-            title="Import tracks"
-            what="tracks"
-            columns="release_upc, isrc, title, track_number, duration_seconds, main_artist, featured_artists (separated by ;)"
-            note="A track given again (same ISRC) is updated; new artists are added."
-        />
-        <ImportCard
-            kind="platform-ids"
-            title="Import platform ids"
-            what="platform ids"
-            columns="isrc, platform, platform_track_id"
-            note="Lines without an ISRC are matched by these."
-        />
+        <section class="card">
+            <h2>"Claims " <span class="badge">{rows.len()}</span></h2>
+            <table class="table claims">
+                <thead>
+                    <tr>
+                        <th>"Track"</th>
+                        <th>"Party"</th>
+                        <th class="num">"Share"</th>
+                        <th>"Territories"</th>
+                        <th>"From"</th>
+                        <th>"To"</th>
+                        <th>"Source"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|c| view! {
+                        <tr>
+                            <td>{c.track} <span class="small muted mono">" " {c.isrc}</span></td>
+                            <td><a href=format!("/claims?edit={}", c.id)>{c.party}</a></td>
+                            <td class="num mono">{c.share}</td>
+                            <td>{c.territories}</td>
+                            <td>{c.valid_from}</td>
+                            <td>{c.valid_to.unwrap_or_else(|| "open".into())}</td>
+                            <td>{c.source.replace('_', " ")}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }

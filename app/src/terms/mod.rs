@@ -1,7 +1,6 @@
 //! Revenue terms as staff maintain them: payees, contracts and their splits, advances
-//! and ownership claims. Lists with a search; payees, contracts and advances are also
-//! entered here (claims come in by CSV import on their page, see `server::import`).
-//! Staff only.
+//! and ownership claims. Lists with a search, and forms to enter and edit each (the
+//! CSV imports of the same kinds are in `server::import`). Staff only.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -12,6 +11,10 @@ pub mod ssr;
 
 /// The kinds of payee, as stored.
 pub const PAYEE_KINDS: [&str; 4] = ["artist", "featured_artist", "producer", "label"];
+
+/// Where an ownership claim came from, as stored: our delivery, a platform's claim
+/// report, or a person's decision.
+pub const CLAIM_SOURCES: [&str; 3] = ["delivery", "platform_report", "manual"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayeeRow {
@@ -66,9 +69,11 @@ pub struct ClaimRow {
     pub isrc: String,
     pub party: String,
     pub share: String,
+    /// Codes separated by spaces: "US CA", or "WW".
     pub territories: String,
     pub valid_from: String,
     pub valid_to: Option<String>,
+    /// As stored (one of [`CLAIM_SOURCES`]).
     pub source: String,
 }
 
@@ -141,9 +146,12 @@ pub async fn list_advances(q: String) -> Result<Vec<AdvanceRow>, AppError> {
     ssr::advances(&crate::db::pool()?, &q).await
 }
 
-/// Records an advance paid to a payee (in the payee's label's currency).
-#[server(prefix = "/api", endpoint = "add_advance")]
-pub async fn add_advance(
+/// Records an advance paid to a payee (`advance_id` 0; in the payee's label's
+/// currency) or corrects one, as long as the payee's advances still cover what
+/// approved statements have recouped from them.
+#[server(prefix = "/api", endpoint = "save_advance")]
+pub async fn save_advance(
+    #[server(default)] advance_id: i64,
     payee_id: i64,
     amount: String,
     paid_on: String,
@@ -151,11 +159,46 @@ pub async fn add_advance(
 ) -> Result<i64, AppError> {
     staff().await?;
     let advance = ssr::AdvanceForm::parse(payee_id, &amount, &paid_on, &note)?;
-    ssr::add_advance(&crate::db::pool()?, &advance).await
+    ssr::save_advance(&crate::db::pool()?, advance_id, &advance).await
+}
+
+/// Removes an advance entered by mistake, unless approved statements have recouped
+/// more than the payee's other advances cover.
+#[server(prefix = "/api", endpoint = "remove_advance")]
+pub async fn remove_advance(advance_id: i64) -> Result<(), AppError> {
+    staff().await?;
+    ssr::remove_advance(&crate::db::pool()?, advance_id).await
 }
 
 #[server(prefix = "/api", endpoint = "list_claims")]
 pub async fn list_claims(q: String) -> Result<Vec<ClaimRow>, AppError> {
     staff().await?;
     ssr::claims(&crate::db::pool()?, &q).await
+}
+
+/// The claim form's fields, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimInput {
+    pub isrc: String,
+    pub party: String,
+    pub share: String,
+    /// Country codes separated by spaces, or WW for worldwide.
+    pub territories: String,
+    /// Days, `YYYY-MM-DD`; an empty `valid_to` leaves the claim open.
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_to: String,
+    /// One of [`CLAIM_SOURCES`].
+    pub source: String,
+}
+
+/// Enters an ownership claim on a track (`claim_id` 0) or corrects one.
+#[server(prefix = "/api", endpoint = "save_claim")]
+pub async fn save_claim(
+    #[server(default)] claim_id: i64,
+    #[server(flatten)] claim: ClaimInput,
+) -> Result<i64, AppError> {
+    staff().await?;
+    let claim = ssr::ClaimForm::parse(&claim)?;
+    ssr::save_claim(&crate::db::pool()?, claim_id, &claim).await
 }

@@ -1,7 +1,9 @@
 //! The SQL behind the terms pages, and the checks of their forms.
 
-use super::{AdvanceRow, Choices, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow};
-use crate::domain::Month;
+use super::{
+    AdvanceRow, CLAIM_SOURCES, Choices, ClaimInput, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow,
+};
+use crate::domain::{Isrc, Month, Territory};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -277,27 +279,90 @@ impl AdvanceForm {
     }
 }
 
-pub async fn add_advance(pool: &PgPool, form: &AdvanceForm) -> Result<i64, AppError> {
-    let result = sqlx::query_scalar!(
-        r#"
-        INSERT INTO advances (payee_id, amount, paid_on, note) VALUES ($1, $2, $3, $4)
-        RETURNING id
-        "#,
-        form.payee_id,
-        form.amount,
-        form.paid_on as _,
-        form.note
-    )
-    .fetch_one(pool)
-    .await;
-    match result {
-        Ok(id) => Ok(id),
+/// Records an advance (`id` 0) or corrects one.
+pub async fn save_advance(pool: &PgPool, id: i64, form: &AdvanceForm) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    let result = if id == 0 {
+        sqlx::query_scalar!(
+            r#"
+            INSERT INTO advances (payee_id, amount, paid_on, note) VALUES ($1, $2, $3, $4)
+            RETURNING id
+            "#,
+            form.payee_id,
+            form.amount,
+            form.paid_on as _,
+            form.note
+        )
+        .fetch_optional(&mut *tx)
+        .await
+    } else {
+        sqlx::query_scalar!(
+            r#"
+            UPDATE advances SET amount = $3, paid_on = $4, note = $5
+            WHERE id = $1 AND payee_id = $2 RETURNING id
+            "#,
+            id,
+            form.payee_id,
+            form.amount,
+            form.paid_on as _,
+            form.note
+        )
+        .fetch_optional(&mut *tx)
+        .await
+    };
+    let saved = match result {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(AppError::NotFound),
         Err(e) if crate::db::is_unique_violation(&e, "advances_key") => {
-            Err(AppError::invalid("This payee already has an advance of that amount on that day."))
+            return Err(AppError::invalid(
+                "This payee already has an advance of that amount on that day.",
+            ));
         }
-        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(AppError::NotFound),
-        Err(e) => Err(e.into()),
+        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+            return Err(AppError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    still_covers_recouped(&mut tx, form.payee_id).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+pub async fn remove_advance(pool: &PgPool, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let payee = sqlx::query_scalar!("DELETE FROM advances WHERE id = $1 RETURNING payee_id", id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    still_covers_recouped(&mut tx, payee).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses a change that leaves a payee's advances below what approved statements
+/// have already recouped from them: that money was kept from their earnings against
+/// these advances, and the statements are final.
+async fn still_covers_recouped(tx: &mut sqlx::PgConnection, payee: i64) -> Result<(), AppError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT (SELECT coalesce(sum(amount), 0) FROM advances WHERE payee_id = $1) AS "advanced!",
+               (SELECT coalesce(sum(s.recouped), 0) FROM payout_statements s
+                JOIN payout_runs r ON r.id = s.run_id
+                WHERE s.payee_id = $1 AND r.status IN ('approved', 'paid')) AS "recouped!"
+        "#,
+        payee
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if row.advanced >= row.recouped {
+        return Ok(());
     }
+    Err(AppError::invalid(format!(
+        "Approved statements have recouped {} from this payee's advances, and after this \
+         change their advances would come to {}: what was recouped stays recouped.",
+        row.recouped.normalize(),
+        row.advanced.normalize()
+    )))
 }
 
 pub async fn claims(pool: &PgPool, q: &str) -> Result<Vec<ClaimRow>, AppError> {
@@ -329,9 +394,116 @@ pub async fn claims(pool: &PgPool, q: &str) -> Result<Vec<ClaimRow>, AppError> {
             territories: r.territories,
             valid_from: r.valid_from.to_string(),
             valid_to: r.valid_to.map(|d| d.to_string()),
-            source: r.source.replace('_', " "),
+            source: r.source,
         })
         .collect())
+}
+
+/// An ownership claim, checked.
+pub struct ClaimForm {
+    pub isrc: Isrc,
+    pub party: String,
+    pub share: Decimal,
+    pub territories: Vec<Territory>,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub source: &'static str,
+}
+
+impl ClaimForm {
+    pub fn parse(f: &ClaimInput) -> Result<Self, AppError> {
+        let invalid = |field: &str, e: String| AppError::invalid(format!("{field}: {e}."));
+        let isrc = Isrc::parse(&f.isrc).map_err(|e| invalid("ISRC", e.0))?;
+        let party = match f.party.trim() {
+            "" => return Err(AppError::invalid("Name the party that claims the track.")),
+            party => party.to_string(),
+        };
+        let share = fraction(&f.share, 6, true).map_err(|e| invalid("Share", e))?;
+        let territories = territories(&f.territories).map_err(|e| invalid("Territories", e))?;
+        let from = day(&f.valid_from).map_err(|e| invalid("From", e))?;
+        let to = match f.valid_to.trim() {
+            "" => None,
+            text => Some(day(text).map_err(|e| invalid("To", e))?),
+        };
+        if to.is_some_and(|to| to < from) {
+            return Err(AppError::invalid("The claim cannot end before it starts."));
+        }
+        let source = claim_source(&f.source).map_err(|e| invalid("Source", e))?;
+        Ok(ClaimForm { isrc, party, share, territories, from, to, source })
+    }
+}
+
+/// A day as `YYYY-MM-DD`.
+pub fn day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{}' is not a date, YYYY-MM-DD", text.trim()))
+}
+
+/// Country codes separated by spaces (or `;` or `|`), or `WW` for worldwide.
+pub fn territories(value: &str) -> Result<Vec<Territory>, String> {
+    let codes: Vec<&str> = value.split([' ', ';', '|']).filter(|c| !c.is_empty()).collect();
+    if codes.is_empty() {
+        return Err("list territories (US GB ...) or WW for worldwide".into());
+    }
+    codes.into_iter().map(|c| Territory::parse(c).map_err(|e| e.0)).collect()
+}
+
+/// One of [`CLAIM_SOURCES`].
+pub fn claim_source(value: &str) -> Result<&'static str, String> {
+    CLAIM_SOURCES
+        .into_iter()
+        .find(|s| *s == value.trim())
+        .ok_or_else(|| format!("expected one of {}", CLAIM_SOURCES.join(", ")))
+}
+
+/// Enters a claim (`id` 0) or corrects one; both name the track by ISRC.
+pub async fn save_claim(pool: &PgPool, id: i64, claim: &ClaimForm) -> Result<i64, AppError> {
+    let track = sqlx::query_scalar!("SELECT id FROM tracks WHERE isrc = $1", claim.isrc.as_str())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(format!("No track in the catalog has the ISRC {}.", claim.isrc))
+        })?;
+    let territories: Vec<String> =
+        claim.territories.iter().map(|t| t.as_str().to_string()).collect();
+    let result = sqlx::query_scalar!(
+        r#"
+        WITH added AS (
+            INSERT INTO ownership_claims
+                (track_id, party, share, territories, valid_from, valid_to, source)
+            SELECT $2, $3, $4, $5, $6, $7, $8 WHERE $1::bigint = 0
+            RETURNING id
+        ),
+        changed AS (
+            UPDATE ownership_claims SET track_id = $2, party = $3, share = $4,
+                territories = $5, valid_from = $6, valid_to = $7, source = $8
+            WHERE id = $1 AND $1 <> 0
+            RETURNING id
+        )
+        SELECT id AS "id!" FROM added UNION ALL SELECT id FROM changed
+        "#,
+        id,
+        track,
+        claim.party,
+        claim.share,
+        &territories as _,
+        claim.from as _,
+        claim.to as _,
+        claim.source
+    )
+    .fetch_optional(pool)
+    .await;
+    match result {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(AppError::NotFound),
+        Err(e) if crate::db::is_unique_violation(&e, "ownership_claims_key") => {
+            Err(AppError::invalid(
+                "This party already has a claim on the track from that day with that source: \
+                 edit that one.",
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A fraction with at most `places` decimals: a fee in [0, 1) or a share in (0, 1].

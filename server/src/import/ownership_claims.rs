@@ -8,14 +8,13 @@ use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::domain::{Isrc, Territory};
+use app::terms::ssr::{claim_source, day, territories};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 
 pub struct OwnershipClaims;
-
-pub const SOURCES: [&str; 3] = ["delivery", "platform_report", "manual"];
 
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -48,19 +47,10 @@ impl Kind for OwnershipClaims {
             Err(_) => Err("expected a fraction with a dot, like 0.5".into()),
         });
         let territories = line.field("territories", errors, territories);
-        let date = |v: &str| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| "expected a date, YYYY-MM-DD".to_string())
-        };
-        let from = line.field("valid_from", errors, date);
+        let from = line.field("valid_from", errors, day);
         let to = line
-            .field("valid_to", errors, |v| if v.is_empty() { Ok(None) } else { date(v).map(Some) });
-        let source = line.field("source", errors, |v| {
-            SOURCES
-                .into_iter()
-                .find(|s| *s == v)
-                .ok_or_else(|| format!("expected one of {}", SOURCES.join(", ")))
-        });
+            .field("valid_to", errors, |v| if v.is_empty() { Ok(None) } else { day(v).map(Some) });
+        let source = line.field("source", errors, claim_source);
         let claim = Claim {
             isrc: isrc?,
             party: party?,
@@ -134,12 +124,4 @@ impl Kind for OwnershipClaims {
         }
         Ok(Imported::Written(rows.len() as u64))
     }
-}
-
-fn territories(value: &str) -> Result<Vec<Territory>, String> {
-    let codes: Vec<&str> = value.split([' ', ';', '|']).filter(|c| !c.is_empty()).collect();
-    if codes.is_empty() {
-        return Err("list territories (US GB ...) or WW for worldwide".into());
-    }
-    codes.into_iter().map(|c| Territory::parse(c).map_err(|e| e.0)).collect()
 }

@@ -59,18 +59,7 @@ impl Kind for PlatformIds {
         let mut touched = Vec::new();
         for (_, row) in rows {
             let track = tracks[row.isrc.as_str()];
-            sqlx::query!(
-                r#"
-                INSERT INTO track_platform_ids (platform, platform_track_id, track_id)
-                VALUES ($1, $2, $3)
-                ON CONFLICT (platform, platform_track_id) DO UPDATE SET track_id = EXCLUDED.track_id
-                "#,
-                row.platform.code(),
-                row.id,
-                track
-            )
-            .execute(&mut *tx)
-            .await?;
+            app::catalog::edit::set_platform_id(tx, row.platform, &row.id, track).await?;
             touched.push(track);
         }
         app::revenue::matching::rematch(tx, &touched).await?;

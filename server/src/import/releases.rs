@@ -6,6 +6,7 @@
 use super::{Imported, Kind, Line, labels_by_name, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
+use app::catalog::edit::artist_id;
 use app::domain::Upc;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
@@ -87,24 +88,17 @@ impl Kind for Releases {
             return Ok(Imported::Refused(errors));
         }
         for (label, release) in &resolved {
+            let artist = artist_id(tx, &release.artist).await?;
             sqlx::query!(
                 r#"
-                WITH added AS (
-                    INSERT INTO artists (name) VALUES ($3) ON CONFLICT (lower(name)) DO NOTHING
-                    RETURNING id
-                ),
-                artist AS (
-                    SELECT id FROM added UNION ALL
-                    SELECT id FROM artists WHERE lower(name) = lower($3) LIMIT 1
-                )
                 INSERT INTO releases (label_id, artist_id, upc, title, release_date)
-                SELECT $1, artist.id, $2, $4, $5 FROM artist
+                VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (upc) DO UPDATE SET artist_id = EXCLUDED.artist_id,
                     title = EXCLUDED.title, release_date = EXCLUDED.release_date
                 "#,
                 label,
+                artist,
                 release.upc,
-                release.artist,
                 release.title,
                 release.date as _
             )

@@ -61,13 +61,7 @@ impl Kind for Tracks {
             },
         });
         let main = line.field("main_artist", errors, required);
-        let featured = line
-            .cell("featured_artists")
-            .split(';')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .collect();
+        let featured = app::catalog::edit::names(line.cell("featured_artists"));
         Some(Track {
             upc: upc?,
             isrc: isrc?,
@@ -170,28 +164,5 @@ async fn upsert(tx: &mut PgConnection, release: i64, track: &Track) -> Result<()
     )
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query!("DELETE FROM track_artists WHERE track_id = $1", id).execute(&mut *tx).await?;
-    let credits = std::iter::once((&track.main, "main"))
-        .chain(track.featured.iter().map(|a| (a, "featured")));
-    for (name, role) in credits {
-        sqlx::query!(
-            r#"
-            WITH added AS (
-                INSERT INTO artists (name) VALUES ($1) ON CONFLICT (lower(name)) DO NOTHING
-                RETURNING id
-            )
-            INSERT INTO track_artists (track_id, artist_id, role)
-            SELECT $2, id, $3 FROM (SELECT id FROM added
-                                UNION ALL SELECT id FROM artists WHERE lower(name) = lower($1)) a
-            LIMIT 1
-            ON CONFLICT DO NOTHING
-            "#,
-            name,
-            id,
-            role
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
+    app::catalog::edit::credit(tx, id, &track.main, &track.featured).await
 }

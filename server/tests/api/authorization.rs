@@ -101,7 +101,7 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ),
         ("list_advances", vec![("q", String::new())], &[Role::Staff]),
         (
-            "add_advance",
+            "save_advance",
             vec![
                 ("payee_id", "1".into()),
                 ("amount", "10".into()),
@@ -109,7 +109,53 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             ],
             &[Role::Staff],
         ),
+        ("remove_advance", vec![("advance_id", "1".into())], &[Role::Staff]),
         ("list_claims", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "save_claim",
+            vec![
+                ("isrc", "USAAA2600001".into()),
+                ("party", "Someone".into()),
+                ("share", "0.5".into()),
+                ("territories", "US".into()),
+                ("valid_from", "2026-01-01".into()),
+                ("source", "manual".into()),
+            ],
+            &[Role::Staff],
+        ),
+        ("catalog_for_staff", vec![("q", String::new())], &[Role::Staff]),
+        (
+            "save_label",
+            vec![
+                ("label_id", "0".into()),
+                ("name", "Another".into()),
+                ("accounting_currency", "USD".into()),
+            ],
+            &[Role::Staff],
+        ),
+        (
+            "save_release",
+            vec![
+                ("release_id", "0".into()),
+                ("label_id", catalog.label_a.to_string()),
+                ("upc", "5012345678900".into()),
+                ("title", "T".into()),
+                ("artist", "A".into()),
+            ],
+            &[Role::Staff],
+        ),
+        (
+            "save_track",
+            vec![
+                ("track_id", track.clone()),
+                ("release_id", "1".into()),
+                ("isrc", "USAAA2600001".into()),
+                ("title", "Renamed".into()),
+                ("track_number", "1".into()),
+                ("main_artist", "A".into()),
+            ],
+            &[Role::Staff],
+        ),
         (
             "amount_lineage",
             vec![

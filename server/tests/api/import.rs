@@ -140,7 +140,8 @@ async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
 #[tokio::test]
 async fn each_revenue_kind_refuses_a_file_with_a_bad_third_line_whole() {
     use server::import::{
-        advances::Advances, contracts::Contracts, ownership_claims::OwnershipClaims, payees::Payees,
+        advances::Advances, contracts::Contracts, labels::Labels,
+        ownership_claims::OwnershipClaims, payees::Payees,
     };
     let (_, pool) = fresh_database().await;
     let catalog = crate::helpers::Catalog::create(&pool).await;
@@ -197,6 +198,21 @@ async fn each_revenue_kind_refuses_a_file_with_a_bad_third_line_whole() {
     assert_eq!(import_text::<Advances>(&pool, &good).await, Ok(1));
     assert_eq!(import_text::<Advances>(&pool, &good).await, Ok(1));
     assert_eq!(count(&pool, "advances").await, 1, "the same advance twice is one");
+
+    let labels = "name,accounting_currency\n";
+    let bad = format!("{labels}Harbour Sound,EUR\nLabel B,EURO\n");
+    let error = import_text::<Labels>(&pool, &bad).await.unwrap_err();
+    assert!(error.contains("line 3, column accounting_currency"), "{error}");
+    let bad = format!("{labels}Harbour Sound,EUR\nlabel a,GBP\n");
+    let error = import_text::<Labels>(&pool, &bad).await.unwrap_err();
+    assert!(
+        error.contains("line 3, column accounting_currency") && error.contains("keeps USD"),
+        "{error}"
+    );
+    assert_eq!(count(&pool, "labels").await, 2, "only the catalog's two labels");
+    let good = format!("{labels}Harbour Sound,EUR\nlabel a,USD\n");
+    assert_eq!(import_text::<Labels>(&pool, &good).await, Ok(2));
+    assert_eq!(count(&pool, "labels").await, 3, "Label A was updated, Harbour Sound added");
 
     let claims = "isrc,party,share,territories,valid_from,valid_to,source\n";
     let bad = format!(
@@ -302,7 +318,7 @@ async fn staff_keep_payees_and_advances_in_the_browser_with_clear_refusals() {
         let staff = &staff;
         async move {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            staff.call("add_advance", &fields).await
+            staff.call("save_advance", &fields).await
         }
     };
     let (status, body) = error_of(advance("100", "2026-02-30").await).await;

@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod authorization;
+mod catalog;
 mod helpers;
 mod import;
 mod ingest;

@@ -1,0 +1,328 @@
+//! The staff's catalog editor and the terms forms (claims, advances): what they save,
+//! what they refuse and why, and that a track saved in the browser takes its report
+//! lines out of suspense.
+
+use crate::helpers::{Browser, Catalog, PASSWORD, TestApp, error_of, user};
+use crate::revenue::{assert_balanced, line, month, report};
+use app::{domain::Role, users::Link};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+
+async fn staff_of(app: &TestApp) -> Browser {
+    user(&app.pool, "staff@distro.test", Role::Staff, Link::None).await;
+    let staff = app.browser();
+    staff.login_ok("staff@distro.test", PASSWORD).await;
+    staff
+}
+
+/// Calls `name` and expects a 422 whose message contains `expected`.
+async fn refused(browser: &Browser, name: &str, form: &[(&str, &str)], expected: &str) {
+    let (status, body) = error_of(browser.call(name, form).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name} {form:?}: {body}");
+    assert!(body.to_string().contains(expected), "{name}: {body} lacks {expected:?}");
+}
+
+async fn saved(browser: &Browser, name: &str, form: &[(&str, &str)]) -> i64 {
+    let response = browser.call(name, form).await;
+    assert_eq!(response.status(), StatusCode::OK, "{name} {form:?}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn staff_add_a_label_release_and_track_and_waiting_lines_leave_suspense() {
+    let app = TestApp::spawn().await;
+    Catalog::create(&app.pool).await;
+    let staff = staff_of(&app).await;
+
+    refused(
+        &staff,
+        "save_label",
+        &[("label_id", "0"), ("name", "Harbour"), ("accounting_currency", "EURO")],
+        "Accounting currency: 'EURO' is not an ISO 4217 currency code",
+    )
+    .await;
+    refused(
+        &staff,
+        "save_label",
+        &[("label_id", "0"), ("name", "label a"), ("accounting_currency", "EUR")],
+        "There is a label called label a already",
+    )
+    .await;
+    let label = saved(
+        &staff,
+        "save_label",
+        &[("label_id", "0"), ("name", "Harbour Sound"), ("accounting_currency", "eur")],
+    )
+    .await
+    .to_string();
+
+    let release = |id: &str, upc: &str| {
+        [
+            ("release_id", id.to_string()),
+            ("label_id", label.clone()),
+            ("upc", upc.to_string()),
+            ("title", "Low Tide".to_string()),
+            ("artist", "Mara Quell".to_string()),
+            ("release_date", "2026-05-01".to_string()),
+        ]
+    };
+    let bad_upc = release("0", "036000291453");
+    refused(&staff, "save_release", &pairs(&bad_upc), "UPC: ").await;
+    let taken = release("0", "036000291452");
+    refused(&staff, "save_release", &pairs(&taken), "Another release has the UPC 36000291452")
+        .await;
+    let release_id = saved(&staff, "save_release", &pairs(&release("0", "5012345678900"))).await;
+    let artist: String = sqlx::query_scalar(
+        "SELECT a.name FROM releases r JOIN artists a ON a.id = r.artist_id WHERE r.id = $1",
+    )
+    .bind(release_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(artist, "Mara Quell", "a new artist is added to the catalog");
+
+    // Lines that came before the track: one by its ISRC, one by its Spotify id only.
+    let file =
+        report(&app.pool, month("2026-05"), &[line(None, "4", "EUR"), line(None, "6", "EUR")])
+            .await;
+    sqlx::query(
+        "UPDATE stream_facts SET isrc = CASE line_number WHEN 1 THEN 'GBHSX2600001' END,
+                platform_track_id = CASE line_number WHEN 2 THEN 'sp-low-tide-2' END
+         WHERE report_file_id = $1",
+    )
+    .bind(file)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let suspense = || async {
+        sqlx::query_scalar::<_, Option<Decimal>>(
+            "SELECT sum(gross) FROM allocations WHERE report_file_id = $1 AND state = 'suspense'",
+        )
+        .bind(file)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(suspense().await, Some(Decimal::new(10, 0)));
+
+    let release_id = release_id.to_string();
+    let track = |id: &str, isrc: &str, number: &str, ids: &str| {
+        [
+            ("track_id", id.to_string()),
+            ("release_id", release_id.clone()),
+            ("isrc", isrc.to_string()),
+            ("title", "Low Tide".to_string()),
+            ("track_number", number.to_string()),
+            ("duration", "3:35".to_string()),
+            ("main_artist", "Mara Quell".to_string()),
+            ("featured_artists", "Ode; Earth, Wind & Fire".to_string()),
+            ("platform_ids", ids.to_string()),
+        ]
+    };
+    refused(&staff, "save_track", &pairs(&track("0", "GB-HSX-26-0001", "1", "")), "ISRC: ").await;
+    refused(
+        &staff,
+        "save_track",
+        &pairs(&track("0", "USAAA2600001", "1", "")),
+        "Another track has the ISRC USAAA2600001",
+    )
+    .await;
+    refused(
+        &staff,
+        "save_track",
+        &pairs(&track("0", "GBHSX2600001", "1", "napster: 1")),
+        "Platform id 'napster: 1' is not 'platform: id'",
+    )
+    .await;
+    let first = saved(
+        &staff,
+        "save_track",
+        &pairs(&track("0", "GB-HSX-26-00001", "1", "spotify: sp-low-tide-1")),
+    )
+    .await;
+    assert_eq!(suspense().await, Some(Decimal::new(6, 0)), "the ISRC's line left suspense");
+    refused(
+        &staff,
+        "save_track",
+        &pairs(&track("0", "GBHSX2600002", "1", "")),
+        "The release has a track 1 already",
+    )
+    .await;
+    let second = saved(
+        &staff,
+        "save_track",
+        &pairs(&track("0", "GBHSX2600002", "2", "spotify: sp-low-tide-2\nyoutube: YT2")),
+    )
+    .await;
+    assert_eq!(suspense().await, None, "the platform id's line left suspense too");
+    refused(
+        &staff,
+        "save_track",
+        &pairs(&track(&first.to_string(), "GBHSX2600001", "1", "spotify: sp-low-tide-2")),
+        "The spotify id sp-low-tide-2 belongs to Low Tide (GBHSX2600002)",
+    )
+    .await;
+    let credits: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.name, ta.role FROM track_artists ta JOIN artists a ON a.id = ta.artist_id
+         WHERE ta.track_id = $1 ORDER BY ta.role DESC, a.name",
+    )
+    .bind(second)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let credits: Vec<(&str, &str)> =
+        credits.iter().map(|(n, r)| (n.as_str(), r.as_str())).collect();
+    assert_eq!(
+        credits,
+        [("Mara Quell", "main"), ("Earth, Wind & Fire", "featured"), ("Ode", "featured")]
+    );
+
+    // An edit keeps the track on its release and replaces its ids.
+    let edited = saved(
+        &staff,
+        "save_track",
+        &pairs(&track(&second.to_string(), "GBHSX2600002", "2", "spotify: sp-low-tide-2")),
+    )
+    .await;
+    assert_eq!(edited, second);
+    let ids: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM track_platform_ids WHERE track_id = $1")
+            .bind(second)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(ids, 1, "the YouTube id was removed");
+
+    refused(
+        &staff,
+        "save_label",
+        &[("label_id", &label), ("name", "Harbour Sound"), ("accounting_currency", "USD")],
+        "its currency stays",
+    )
+    .await;
+    saved(
+        &staff,
+        "save_label",
+        &[("label_id", &label), ("name", "Harbour Sound Records"), ("accounting_currency", "EUR")],
+    )
+    .await;
+
+    let page = staff.get(&format!("/catalog?release={release_id}")).await.text().await.unwrap();
+    for expected in
+        ["Low Tide", "Harbour Sound Records", "GBHSX2600002", "spotify: sp-low-tide-2", "3:35"]
+    {
+        assert!(page.contains(expected), "the release's page shows {expected}");
+    }
+    let found = staff.get("/catalog?q=gbhsx").await.text().await.unwrap();
+    assert!(found.contains("Low Tide"), "a search by ISRC finds the release");
+    assert_balanced(&app.pool).await;
+}
+
+/// `(name, value)` pairs borrowed for [`Browser::call`].
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn staff_enter_and_correct_ownership_claims() {
+    let app = TestApp::spawn().await;
+    Catalog::create(&app.pool).await;
+    let staff = staff_of(&app).await;
+    let claim = |id: &str, share: &str, territories: &str, to: &str| {
+        [
+            ("claim_id", id.to_string()),
+            ("isrc", "US-AAA-26-00001".to_string()),
+            ("party", "Other Label Ltd".to_string()),
+            ("share", share.to_string()),
+            ("territories", territories.to_string()),
+            ("valid_from", "2026-03-01".to_string()),
+            ("valid_to", to.to_string()),
+            ("source", "manual".to_string()),
+        ]
+    };
+    for (fields, expected) in [
+        (claim("0", "1.5", "US", ""), "Share: must be more than 0 and at most 1"),
+        (claim("0", "0.5", "US XX", ""), "Territories: "),
+        (claim("0", "0.5", "", ""), "Territories: list territories"),
+        (claim("0", "0.5", "US", "2026-02-01"), "The claim cannot end before it starts"),
+    ] {
+        refused(&staff, "save_claim", &pairs(&fields), expected).await;
+    }
+    let id = saved(&staff, "save_claim", &pairs(&claim("0", "0.5", "US CA", ""))).await;
+    refused(
+        &staff,
+        "save_claim",
+        &pairs(&claim("0", "0.25", "WW", "")),
+        "already has a claim on the track from that day",
+    )
+    .await;
+    saved(&staff, "save_claim", &pairs(&claim(&id.to_string(), "0.25", "WW", "2026-12-31"))).await;
+    let (share, territories, to): (Decimal, Vec<String>, Option<chrono::NaiveDate>) =
+        sqlx::query_as("SELECT share, territories::text[], valid_to FROM ownership_claims")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(share, Decimal::new(25, 2));
+    assert_eq!(territories, ["WW"]);
+    assert_eq!(to, chrono::NaiveDate::from_ymd_opt(2026, 12, 31));
+    let page = staff.get(&format!("/claims?edit={id}")).await.text().await.unwrap();
+    assert!(page.contains("Edit claim") && page.contains("Other Label Ltd"));
+}
+
+#[tokio::test]
+async fn an_advance_is_corrected_or_removed_but_never_below_what_was_recouped() {
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    let staff = staff_of(&app).await;
+    let payee: i64 = sqlx::query_scalar(
+        "INSERT INTO payees (label_id, name, kind, currency) VALUES ($1, 'Nia', 'artist', 'USD')
+         RETURNING id",
+    )
+    .bind(catalog.label_a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let payee = payee.to_string();
+    let advance = |id: &str, amount: &str| {
+        [
+            ("advance_id", id.to_string()),
+            ("payee_id", payee.clone()),
+            ("amount", amount.to_string()),
+            ("paid_on", "2026-01-15".to_string()),
+            ("note", "signing".to_string()),
+        ]
+    };
+    let first = saved(&staff, "save_advance", &pairs(&advance("0", "100"))).await.to_string();
+    let second = saved(&staff, "save_advance", &pairs(&advance("0", "50"))).await.to_string();
+    // An approved statement recouped 120 of the 150.
+    sqlx::query(
+        "WITH run AS (INSERT INTO payout_runs (label_id, period_end, period_start, currency,
+                                              minor_digits)
+                     VALUES ($1, '2026-02-01', '2026-01-01', 'USD', 2) RETURNING id)
+         INSERT INTO payout_statements (run_id, payee_id, opening, earnings, held, recouped,
+                                        closing, payable, carried, advance_balance)
+         SELECT id, $2, 0, 120, 0, 120, 0, 0, 0, 30 FROM run",
+    )
+    .bind(catalog.label_a)
+    .bind(payee.parse::<i64>().unwrap())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE payout_runs SET status = 'approved', approved_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    refused(&staff, "save_advance", &pairs(&advance(&first, "60")), "have recouped 120").await;
+    refused(&staff, "remove_advance", &[("advance_id", first.as_str())], "would come to 50").await;
+    saved(&staff, "save_advance", &pairs(&advance(&first, "70"))).await;
+    refused(&staff, "remove_advance", &[("advance_id", second.as_str())], "would come to 70").await;
+    saved(&staff, "save_advance", &pairs(&advance(&first, "200"))).await;
+    let removed = staff.call("remove_advance", &[("advance_id", second.as_str())]).await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let total: Decimal =
+        sqlx::query_scalar("SELECT sum(amount) FROM advances").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(total, Decimal::new(200, 0));
+    let gone = staff.call("remove_advance", &[("advance_id", second.as_str())]).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
