@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod conflicts;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;

@@ -4,6 +4,7 @@
 //! it in suspense and allocates them (`revenue::matching`).
 
 use super::{CatalogEditor, CatalogLabel, CatalogRelease, CatalogTrack, TrackInput};
+use crate::conflicts::detect::{Scope, detect};
 use crate::domain::{Currency, Isrc, Platform, Upc};
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -458,6 +459,7 @@ pub async fn save_track(pool: &PgPool, id: i64, form: &TrackForm) -> Result<i64,
     credit(&mut tx, saved, &form.main, &form.featured).await?;
     replace_platform_ids(&mut tx, saved, &form.platform_ids).await?;
     crate::revenue::matching::rematch(&mut tx, &[saved]).await?;
+    detect(&mut tx, &Scope::Tracks(vec![saved])).await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -385,6 +385,8 @@ pub async fn reverse_file(
     .await?;
     crate::revenue::ledger::allocate(tx, &crate::revenue::ledger::Scope::Files(vec![file_id]))
         .await?;
+    crate::conflicts::detect::detect(tx, &crate::conflicts::detect::Scope::Files(vec![file_id]))
+        .await?;
     sqlx::query!(
         "UPDATE report_files SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1",
         file_id,

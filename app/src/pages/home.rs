@@ -6,6 +6,7 @@ use crate::catalog::{
     ArtistSummary, LabelCatalog, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackSummary,
     format_duration, get_label_catalog, label_summaries, my_releases,
 };
+use crate::conflicts::{Alerts, conflict_alerts, kind_label};
 use crate::domain::Role;
 use crate::users::{UserRow, list_users};
 use leptos::prelude::*;
@@ -183,9 +184,11 @@ fn ReleaseTable(releases: Vec<ReleaseSummary>) -> impl IntoView {
 fn StaffHome() -> impl IntoView {
     let labels = Resource::new(|| (), |_| label_summaries());
     let users = Resource::new(|| (), |_| list_users());
+    let alerts = Resource::new(|| (), |_| conflict_alerts());
     view! {
         <h1>"Overview"</h1>
         <p class="subtitle">"Every label and every login on this Backbeat."</p>
+        {loaded(alerts, |alerts: Alerts| view! { <ConflictAlerts alerts /> })}
         {loaded(labels, |labels: Vec<LabelSummary>| {
             let releases: i64 = labels.iter().map(|l| l.release_count).sum();
             let tracks: i64 = labels.iter().map(|l| l.track_count).sum();
@@ -249,4 +252,30 @@ fn StaffHome() -> impl IntoView {
             </section>
         })}
     }
+}
+
+/// New conflicts with much at stake: the first thing staff should see.
+#[component]
+fn ConflictAlerts(alerts: Alerts) -> impl IntoView {
+    let Alerts { threshold, currency, conflicts } = alerts;
+    (!conflicts.is_empty()).then(|| {
+        view! {
+            <section class="notice notice-warning" role="alert" data-testid="conflict-alerts">
+                <h2>{format!("New conflicts with over {threshold} {currency} at stake")}</h2>
+                <ul>
+                    {conflicts.into_iter().map(|c| {
+                        let amount = c.at_stake.clone().and_then(|a| a.parse::<rust_decimal::Decimal>().ok())
+                            .map(|a| format!("{} {currency}", a.round_dp(2))).unwrap_or_default();
+                        view! {
+                            <li>
+                                <a href=format!("/conflicts/{}", c.id)>{format!("#{} {}", c.id, kind_label(&c.kind))}</a>
+                                " · " {amount} " · " {c.summary}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <p><a href="/conflicts">"Open the conflict queue"</a></p>
+            </section>
+        }
+    })
 }

@@ -3,6 +3,7 @@
 mod account;
 mod catalog;
 mod components;
+mod conflicts;
 mod home;
 mod ingestion;
 mod lineage;
@@ -115,6 +116,12 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/lineage") view=lineage::LineagePage ssr=SsrMode::Async />
                 <Route path=path!("/payees") view=terms::PayeesPage ssr=SsrMode::Async />
                 <Route path=path!("/catalog") view=catalog::CatalogPage ssr=SsrMode::Async />
+                <Route path=path!("/conflicts") view=conflicts::ConflictsPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/conflicts/:id")
+                    view=conflicts::ConflictPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/contracts") view=terms::ContractsPage ssr=SsrMode::Async />
                 <Route path=path!("/advances") view=terms::AdvancesPage ssr=SsrMode::Async />
                 <Route path=path!("/claims") view=terms::ClaimsPage ssr=SsrMode::Async />
@@ -159,8 +166,12 @@ fn Header() -> impl IntoView {
                     <A href="/users">"Users"</A>
                 }
             });
-            let payout_link =
-                (user.role != Role::Artist).then(|| view! { <A href="/payouts">"Payouts"</A> });
+            let payout_link = (user.role != Role::Artist).then(|| {
+                view! {
+                    <A href="/payouts">"Payouts"</A>
+                    <A href="/conflicts">"Conflicts"</A>
+                }
+            });
             let home_label = match user.role {
                 Role::Artist => "My music",
                 Role::LabelManager => "Catalog",

@@ -7,7 +7,9 @@
 //! - held when its track has an open hold for that territory and month (`conflict`),
 //!   when no contract is in force for the month (`no_contract`), or when the month has
 //!   no exchange rate into the label's currency (`missing_rate`);
-//! - allocated otherwise: the distributor's fee, then the rest split by the contract.
+//! - allocated otherwise: the distributor's fee, then the rest split by the contract;
+//!   where a decided conflict gave another party a share (a settled hold), that share
+//!   is allocated to them first and only the rest is ours.
 //!
 //! Every part is a product of exact decimals (gross x fee or gross x (1 - fee) x share,
 //! then x rate), never a quotient, so the parts of a group sum to its gross exactly and
@@ -61,7 +63,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         INSERT INTO allocations
             (report_file_id, accounting_month, track_id, platform, territory, usage_type,
              currency, state, hold_reason, beneficiary, payee_id, contract_id, label_id,
-             units, gross, label_currency, rate, amount)
+             units, gross, label_currency, rate, amount, party)
         WITH grains AS (
             SELECT report_file_id, accounting_month, track_id, platform, territory,
                    usage_type, currency, sum(units)::bigint AS units, sum(gross) AS gross
@@ -75,6 +77,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         placed AS (
             SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
                    c.id AS contract_id, c.distribution_fee AS fee,
+                   s.our_share AS settled_share, s.other_party,
                    CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate,
                    CASE
                      WHEN g.track_id IS NULL THEN NULL
@@ -105,31 +108,54 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
                 ORDER BY c.track_id IS NULL
                 LIMIT 1
             ) c ON true
+            -- A decided conflict gave part of this revenue to another party.
+            LEFT JOIN LATERAL (
+                SELECT h.our_share, h.other_party FROM revenue_holds h
+                WHERE h.track_id = g.track_id AND h.our_share < 1
+                  AND h.territory IN ('WW', g.territory)
+                  AND h.from_month <= g.accounting_month
+                  AND (h.to_month IS NULL OR h.to_month >= g.accounting_month)
+                ORDER BY h.released_at DESC
+                LIMIT 1
+            ) s ON true
+        ),
+        shared AS (
+            SELECT p.*,
+                   CASE WHEN p.hold_reason = 'conflict' THEN 1
+                        ELSE coalesce(p.settled_share, 1) END AS ours
+            FROM placed p
         ),
         parts AS (
             SELECT p.*, 'distributor' AS beneficiary, NULL::bigint AS payee_id,
-                   p.gross * p.fee AS part
-            FROM placed p
-            WHERE p.contract_id IS NOT NULL AND p.rate IS NOT NULL AND p.fee > 0
+                   NULL AS party, p.gross * p.ours * p.fee AS part
+            FROM shared p
+            WHERE p.contract_id IS NOT NULL AND p.rate IS NOT NULL AND p.fee > 0 AND p.ours > 0
             UNION ALL
-            SELECT p.*, 'payee', s.payee_id, p.gross * (1 - p.fee) * s.share
-            FROM placed p
+            SELECT p.*, 'payee', s.payee_id, NULL, p.gross * p.ours * (1 - p.fee) * s.share
+            FROM shared p
             JOIN contract_splits s ON s.contract_id = p.contract_id
-            WHERE p.rate IS NOT NULL
+            WHERE p.rate IS NOT NULL AND p.ours > 0
             UNION ALL
             -- Suspense, and held amounts that cannot be split until a contract or a
             -- rate is given.
-            SELECT p.*, 'undivided', NULL, p.gross
-            FROM placed p
-            WHERE p.contract_id IS NULL OR p.rate IS NULL
+            SELECT p.*, 'undivided', NULL, NULL, p.gross * p.ours
+            FROM shared p
+            WHERE (p.contract_id IS NULL OR p.rate IS NULL) AND p.ours > 0
+            UNION ALL
+            -- Another party's part, decided: allocated to them, whatever else is missing.
+            SELECT p.*, 'other_party', NULL, p.other_party, p.gross * (1 - p.ours)
+            FROM shared p
+            WHERE p.ours < 1
         )
         SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
                currency,
                CASE WHEN track_id IS NULL THEN 'suspense'
+                    WHEN beneficiary = 'other_party' THEN 'allocated'
                     WHEN hold_reason IS NOT NULL THEN 'held'
                     ELSE 'allocated' END,
-               hold_reason, beneficiary, payee_id, contract_id, label_id, units, part,
-               label_currency, rate, part * rate
+               CASE WHEN beneficiary = 'other_party' THEN NULL ELSE hold_reason END,
+               beneficiary, payee_id, contract_id, label_id, units, part,
+               label_currency, rate, part * rate, party
         FROM parts
         "#,
         &files,

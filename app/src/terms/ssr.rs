@@ -3,6 +3,7 @@
 use super::{
     AdvanceRow, CLAIM_SOURCES, Choices, ClaimInput, ClaimRow, ContractRow, PAYEE_KINDS, PayeeRow,
 };
+use crate::conflicts::detect::Scope;
 use crate::domain::{Isrc, Month, Territory};
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -466,6 +467,11 @@ pub async fn save_claim(pool: &PgPool, id: i64, claim: &ClaimForm) -> Result<i64
         })?;
     let territories: Vec<String> =
         claim.territories.iter().map(|t| t.as_str().to_string()).collect();
+    let mut tx = pool.begin().await?;
+    // An edit may move the claim to another track: both are detected again.
+    let before = sqlx::query_scalar!("SELECT track_id FROM ownership_claims WHERE id = $1", id)
+        .fetch_optional(&mut *tx)
+        .await?;
     let result = sqlx::query_scalar!(
         r#"
         WITH added AS (
@@ -491,10 +497,15 @@ pub async fn save_claim(pool: &PgPool, id: i64, claim: &ClaimForm) -> Result<i64
         claim.to as _,
         claim.source
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await;
     match result {
-        Ok(Some(id)) => Ok(id),
+        Ok(Some(id)) => {
+            let tracks = [track].into_iter().chain(before).collect();
+            crate::conflicts::detect::detect(&mut tx, &Scope::Tracks(tracks)).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
         Ok(None) => Err(AppError::NotFound),
         Err(e) if crate::db::is_unique_violation(&e, "ownership_claims_key") => {
             Err(AppError::invalid(

@@ -7,6 +7,7 @@
 use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
+use app::conflicts::detect::{Scope, detect};
 use app::domain::{Isrc, Territory};
 use app::terms::ssr::{claim_source, day, territories};
 use chrono::NaiveDate;
@@ -122,6 +123,7 @@ impl Kind for OwnershipClaims {
             .execute(&mut *tx)
             .await?;
         }
+        detect(tx, &Scope::Tracks(tracks.into_values().collect())).await?;
         Ok(Imported::Written(rows.len() as u64))
     }
 }

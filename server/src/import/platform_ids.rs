@@ -6,6 +6,7 @@
 use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
+use app::conflicts::detect::{Scope, detect};
 use app::domain::{Isrc, Platform};
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -63,6 +64,7 @@ impl Kind for PlatformIds {
             touched.push(track);
         }
         app::revenue::matching::rematch(tx, &touched).await?;
+        detect(tx, &Scope::Tracks(touched)).await?;
         Ok(Imported::Written(rows.len() as u64))
     }
 }

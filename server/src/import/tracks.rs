@@ -8,6 +8,7 @@ use super::platform_ids::tracks_by_isrc;
 use super::{Imported, Kind, Line, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
+use app::conflicts::detect::{Scope, detect};
 use app::domain::{Isrc, Upc};
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -129,6 +130,7 @@ impl Kind for Tracks {
         }
         let tracks: Vec<i64> = tracks_by_isrc(tx, &isrcs).await?.into_values().collect();
         app::revenue::matching::rematch(tx, &tracks).await?;
+        detect(tx, &Scope::Tracks(tracks)).await?;
         Ok(Imported::Written(rows.len() as u64))
     }
 }

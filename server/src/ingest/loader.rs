@@ -3,6 +3,7 @@
 
 use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
 use anyhow::{Context, Result, bail};
+use app::conflicts::detect;
 use app::domain::{Month, Platform};
 use app::revenue::ledger;
 use rust_decimal::Decimal;
@@ -574,6 +575,7 @@ async fn finish_loaded(
         .await?;
     }
     ledger::allocate(tx, &ledger::Scope::Files(vec![file_id])).await?;
+    detect::detect(tx, &detect::Scope::Files(vec![file_id])).await?;
     Ok(())
 }
 

@@ -180,6 +180,24 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ),
         ("payout_statements", vec![], &[Role::Artist, Role::LabelManager, Role::Staff]),
         (
+            "conflict_queue",
+            vec![("filter[kind]", String::new())],
+            &[Role::LabelManager, Role::Staff],
+        ),
+        ("conflict", vec![("id", "1".into())], &[Role::LabelManager, Role::Staff]),
+        (
+            "act_on_conflicts",
+            vec![("ids[0]", "1".into()), ("action", "assign".into())],
+            &[Role::Staff],
+        ),
+        (
+            "track_holds",
+            vec![("track_id", track.clone())],
+            &[Role::Artist, Role::LabelManager, Role::Staff],
+        ),
+        ("conflict_alerts", vec![], &[Role::Staff]),
+        ("set_conflict_alert_amount", vec![("amount", "5".into())], &[Role::Staff]),
+        (
             "payout_statement",
             vec![("run_id", "1".into()), ("payee_id", "1".into())],
             &[Role::Artist, Role::LabelManager, Role::Staff],
@@ -343,4 +361,91 @@ async fn pages_answer_with_the_right_status() {
     assert_eq!(logins.artist.get("/statements").await.status(), StatusCode::OK);
     assert_eq!(logins.manager.get("/payouts").await.status(), StatusCode::OK);
     assert_eq!(logins.artist.get("/statements/1/1").await.status(), StatusCode::NOT_FOUND);
+}
+
+async fn queue(browser: &Browser) -> Value {
+    let r = browser.call("conflict_queue", &[("filter[kind]", "")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.unwrap()
+}
+
+/// Two overlapping claims on a track: a conflict holding its revenue.
+async fn disputed(pool: &sqlx::PgPool, track: i64, other: &str) {
+    for (party, source) in [("Our Label", "delivery"), (other, "platform_report")] {
+        sqlx::query(
+            "INSERT INTO ownership_claims (track_id, party, share, territories, valid_from, source)
+             VALUES ($1, $2, 1, '{WW}', '2026-01-01', $3)",
+        )
+        .bind(track)
+        .bind(party)
+        .bind(source)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let mut tx = pool.begin().await.unwrap();
+    app::conflicts::detect::detect(&mut tx, &app::conflicts::detect::Scope::Tracks(vec![track]))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn conflicts_are_seen_by_staff_their_labels_manager_and_as_holds_by_their_artist() {
+    let app = TestApp::spawn().await;
+    let logins = logins(&app).await;
+    let c = &logins.catalog;
+    disputed(&app.pool, c.track_a, "Rival Records A").await;
+    disputed(&app.pool, c.track_b, "Rival Records B").await;
+    let id_of = |track: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM conflicts WHERE track_id = $1")
+                .bind(track)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b) = (id_of(c.track_a).await, id_of(c.track_b).await);
+
+    let ids = |queue: &Value| -> Vec<i64> {
+        queue["rows"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect()
+    };
+    let mut all = ids(&queue(&logins.staff).await);
+    all.sort();
+    assert_eq!(all, [a, b]);
+    let theirs = queue(&logins.manager).await;
+    assert_eq!(ids(&theirs), [a], "a manager sees their label's conflicts only");
+    assert_eq!(theirs["can_act"], Value::Bool(false));
+    let r = logins.manager.call("conflict", &[("id", &b.to_string())]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another label's conflict is not there");
+    let r = logins.manager.call("conflict", &[("id", &a.to_string())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The artist learns that and why their track's revenue is held, never who the
+    // other party is, and nothing of another artist's track.
+    let r = logins.artist.call("track_holds", &[("track_id", &c.track_a.to_string())]).await;
+    let body = r.text().await.unwrap();
+    assert!(body.contains("overlapping_claims"), "{body}");
+    assert!(!body.contains("Rival Records"), "{body}");
+    let r = logins.artist.call("track_holds", &[("track_id", &c.track_b.to_string())]).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), Value::Array(vec![]));
+
+    // Only staff decide, and a refused call changes nothing.
+    let r = logins
+        .manager
+        .call("act_on_conflicts", &[("ids[0]", &a.to_string()), ("action", "ours")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = logins
+        .staff
+        .call("act_on_conflicts", &[("ids[0]", &a.to_string()), ("action", "ours")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM conflicts ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(statuses, ["resolved", "open"]);
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod authorization;
 mod catalog;
+mod conflicts;
 mod helpers;
 mod import;
 mod ingest;

@@ -1,0 +1,754 @@
+//! Detection: finds the four kinds of conflict in what a change touched, and brings the
+//! `conflicts` table in line with what it found, in the caller's transaction.
+//!
+//! Each detector is one set-based query over the scope. Reconciling is idempotent:
+//! a live conflict (open or investigating) is updated, not duplicated; one whose cause
+//! is gone is dismissed, with that reason in its history, and its holds released; a
+//! decided conflict is not opened again for the same cause (the same claims, the same
+//! territories, the same titles), only for a new one.
+//!
+//! Overlapping and foreign claims hold the track's revenue in their territories (see
+//! `revenue::holds`); the ledger is allocated again for the tracks whose holds moved.
+
+use crate::error::AppError;
+use crate::revenue::ledger::{self, Scope as LedgerScope};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What to look at again.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Everything: the demo, and the benchmark's full run.
+    All,
+    /// These tracks' claims, catalog data and lines, and the suspense lines that carry
+    /// their identifiers (which a new track or platform id may just have matched).
+    Tracks(Vec<i64>),
+    /// The tracks and unmatched identifiers of these report files' lines.
+    Files(Vec<i64>),
+}
+
+/// What a detection run changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub opened: usize,
+    pub updated: usize,
+    pub dismissed: usize,
+}
+
+/// A conflict as a detector sees it, before it is matched with the table.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    kind: &'static str,
+    subject: String,
+    cause: String,
+    track_id: Option<i64>,
+    label_id: Option<i64>,
+    isrc: Option<String>,
+    platform_track_id: Option<String>,
+    platforms: BTreeSet<String>,
+    territories: BTreeSet<String>,
+    parties: BTreeSet<String>,
+    claim_ids: BTreeSet<i64>,
+    variants: BTreeSet<String>,
+    /// None while a rate is missing; overlapping claims' is their held amount, set
+    /// after allocation.
+    at_stake: Option<Decimal>,
+    first_month: Option<NaiveDate>,
+    last_month: Option<NaiveDate>,
+    summary: String,
+    /// The revenue to hold: territory -> (from month, to month or open-ended).
+    holds: BTreeMap<String, (NaiveDate, Option<NaiveDate>)>,
+}
+
+/// The tracks and unmatched identifiers a scope stands for; None is everything.
+struct Subjects {
+    tracks: Option<Vec<i64>>,
+    isrcs: Option<Vec<String>>,
+    /// "platform:id" of suspense lines without an ISRC.
+    platform_ids: Option<Vec<String>>,
+}
+
+/// Detects conflicts in `scope` and reconciles the table with them.
+pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, AppError> {
+    let subjects = subjects(tx, scope).await?;
+    let mut found = overlapping_claims(tx, subjects.tracks.as_deref()).await?;
+    found.extend(foreign_claims(tx, subjects.tracks.as_deref()).await?);
+    found.extend(metadata_mismatches(tx, subjects.tracks.as_deref()).await?);
+    found.extend(unmatched(tx, &subjects).await?);
+    reconcile(tx, &subjects, found).await
+}
+
+async fn subjects(tx: &mut PgConnection, scope: &Scope) -> Result<Subjects, AppError> {
+    let (tracks, files) = match scope {
+        Scope::All => {
+            return Ok(Subjects { tracks: None, isrcs: None, platform_ids: None });
+        }
+        Scope::Tracks(tracks) => (tracks.clone(), None),
+        Scope::Files(files) => (
+            sqlx::query_scalar!(
+                r#"SELECT DISTINCT track_id AS "id!" FROM stream_facts
+                   WHERE report_file_id = ANY($1) AND track_id IS NOT NULL"#,
+                files
+            )
+            .fetch_all(&mut *tx)
+            .await?,
+            Some(files.as_slice()),
+        ),
+    };
+    // The identifiers of the tracks (their suspense may just have been matched) and of
+    // the files' suspense lines.
+    let idents = sqlx::query!(
+        r#"
+        SELECT isrc AS "isrc?", NULL::text AS "platform_id?" FROM tracks WHERE id = ANY($1)
+        UNION
+        SELECT NULL, platform || ':' || platform_track_id FROM track_platform_ids
+        WHERE track_id = ANY($1)
+        UNION
+        SELECT DISTINCT isrc, CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
+        FROM stream_facts
+        WHERE report_file_id = ANY($2) AND track_id IS NULL
+        "#,
+        &tracks,
+        files.unwrap_or_default()
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let isrcs = idents.iter().filter_map(|r| r.isrc.clone()).collect();
+    let platform_ids = idents.into_iter().filter_map(|r| r.platform_id).collect();
+    Ok(Subjects { tracks: Some(tracks), isrcs: Some(isrcs), platform_ids: Some(platform_ids) })
+}
+
+/// Shares claimed on one track for one territory and day that add up to more than
+/// 100%. A territory's claims include worldwide ones; the sum is taken at every day a
+/// claim starts, which is where an overlap begins.
+async fn overlapping_claims(
+    tx: &mut PgConnection,
+    tracks: Option<&[i64]>,
+) -> Result<Vec<Found>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        WITH live AS (
+            SELECT * FROM ownership_claims
+            WHERE withdrawn_at IS NULL AND ($1::bigint[] IS NULL OR track_id = ANY($1))
+        ),
+        points AS (
+            SELECT DISTINCT c.track_id, t.territory, c.valid_from AS day
+            FROM live c, unnest(c.territories) AS t(territory)
+        ),
+        crowded AS (
+            SELECT p.track_id, p.territory, p.day, sum(c.share) AS total,
+                   array_agg(c.id ORDER BY c.id) AS claims,
+                   array_agg(c.party || ' ' || round(c.share * 100, 2) || '%' ORDER BY c.id)
+                       AS shares,
+                   min(coalesce(c.valid_to, 'infinity')) AS until
+            FROM points p
+            JOIN live c ON c.track_id = p.track_id
+             AND (p.territory = ANY (c.territories) OR 'WW' = ANY (c.territories))
+             AND c.valid_from <= p.day AND (c.valid_to IS NULL OR c.valid_to >= p.day)
+            GROUP BY 1, 2, 3
+            HAVING sum(c.share) > 1
+        )
+        SELECT o.track_id AS "track_id!", r.label_id, t.title, o.territory::text AS "territory!",
+               o.day AS "day!: NaiveDate", o.total AS "total!", o.claims AS "claims!", o.shares AS "shares!",
+               CASE WHEN o.until = 'infinity' THEN NULL ELSE o.until::date END AS "until: NaiveDate",
+               (SELECT array_agg(c.id::text || '=' || c.share::text ORDER BY c.id)
+                FROM ownership_claims c WHERE c.id = ANY (o.claims)) AS "cause!",
+               (SELECT array_agg(DISTINCT c.party) FROM ownership_claims c
+                WHERE c.id = ANY (o.claims)) AS "parties!"
+        FROM crowded o
+        JOIN tracks t ON t.id = o.track_id
+        JOIN releases r ON r.id = t.release_id
+        ORDER BY o.track_id, o.territory, o.day
+        "#,
+        tracks as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut by_track: BTreeMap<i64, (Found, Decimal, BTreeSet<String>)> = BTreeMap::new();
+    for row in rows {
+        let (found, top, shares) = by_track.entry(row.track_id).or_insert_with(|| {
+            let found = Found {
+                kind: "overlapping_claims",
+                subject: format!("track:{}", row.track_id),
+                track_id: Some(row.track_id),
+                label_id: Some(row.label_id),
+                summary: row.title.clone(),
+                ..Found::default()
+            };
+            (found, Decimal::ZERO, BTreeSet::new())
+        });
+        *top = (*top).max(row.total);
+        shares.extend(row.shares);
+        found.claim_ids.extend(row.claims);
+        found.parties.extend(row.parties);
+        found.cause = merge_cause(&found.cause, &row.cause);
+        let from = month_of(row.day);
+        let to = row.until.map(month_of);
+        let span = found.holds.entry(row.territory.clone()).or_insert((from, to));
+        span.0 = span.0.min(from);
+        span.1 = match (span.1, to) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+        found.territories.insert(row.territory);
+    }
+    Ok(by_track
+        .into_values()
+        .map(|(mut found, top, shares)| {
+            found.first_month = found.holds.values().map(|s| s.0).min();
+            found.last_month = found
+                .holds
+                .values()
+                .map(|s| s.1)
+                .try_fold(NaiveDate::MIN, |max, to| to.map(|to| max.max(to)));
+            found.summary = format!(
+                "Claims on \"{}\" add up to {}% in {}: {}.",
+                found.summary,
+                (top * Decimal::ONE_HUNDRED).normalize(),
+                joined(&found.territories),
+                joined(&shares)
+            );
+            found
+        })
+        .collect())
+}
+
+/// Lines of our tracks where the platform says another party collects: not our name,
+/// nor the name of the track's label.
+async fn foreign_claims(
+    tx: &mut PgConnection,
+    tracks: Option<&[i64]>,
+) -> Result<Vec<Found>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT f.track_id AS "track_id!", r.label_id, t.title,
+               comparable_name(f.collector) AS "who!", min(f.collector) AS "party!",
+               f.territory::text AS "territory!", array_agg(DISTINCT f.platform) AS "platforms!",
+               min(f.accounting_month) AS "first!: NaiveDate", max(f.accounting_month) AS "last!: NaiveDate",
+               CASE WHEN count(*) = count(to_reporting(f.gross, f.currency, f.accounting_month))
+                    THEN sum(to_reporting(f.gross, f.currency, f.accounting_month)) END AS collected
+        FROM stream_facts f
+        JOIN tracks t ON t.id = f.track_id
+        JOIN releases r ON r.id = t.release_id
+        JOIN labels l ON l.id = r.label_id
+        CROSS JOIN settings s
+        WHERE f.collector IS NOT NULL AND ($1::bigint[] IS NULL OR f.track_id = ANY($1))
+          AND lower(f.collector) NOT IN (lower(l.name), lower(s.distributor_name))
+        GROUP BY f.track_id, r.label_id, t.title, comparable_name(f.collector), f.territory
+        -- A withdrawn file's lines and their reversals cancel out.
+        HAVING sum(f.gross) <> 0 OR sum(f.units) <> 0
+        ORDER BY 1, 4, 6
+        "#,
+        tracks as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut found: BTreeMap<(i64, String), Found> = BTreeMap::new();
+    for row in rows {
+        let f = found.entry((row.track_id, row.who.clone())).or_insert_with(|| Found {
+            kind: "foreign_claim",
+            subject: format!("track:{}:{}", row.track_id, row.who),
+            track_id: Some(row.track_id),
+            label_id: Some(row.label_id),
+            summary: row.title.clone(),
+            at_stake: Some(Decimal::ZERO),
+            first_month: Some(row.first),
+            last_month: Some(row.last),
+            ..Found::default()
+        });
+        f.parties.insert(row.party);
+        f.platforms.extend(row.platforms);
+        f.at_stake = f.at_stake.zip(row.collected).map(|(a, b)| a + b);
+        f.first_month = f.first_month.min(Some(row.first));
+        f.last_month = f.last_month.max(Some(row.last));
+        // From the first month another party collected there, until decided.
+        f.holds.insert(row.territory.clone(), (row.first, None));
+        f.territories.insert(row.territory);
+    }
+    Ok(found
+        .into_values()
+        .map(|mut f| {
+            f.cause = joined(&f.territories);
+            f.summary = format!(
+                "{} collects on \"{}\" in {} ({}).",
+                joined(&f.parties),
+                f.summary,
+                joined(&f.territories),
+                platform_names(&f.platforms)
+            );
+            f
+        })
+        .collect())
+}
+
+/// Reported titles or main artists that differ from the catalog's once case,
+/// punctuation and featured artists are set aside (`comparable_name`).
+async fn metadata_mismatches(
+    tx: &mut PgConnection,
+    tracks: Option<&[i64]>,
+) -> Result<Vec<Found>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        WITH seen AS (
+            -- Distinct names first: the comparison then runs once per spelling, not per line.
+            SELECT DISTINCT track_id, platform, title, artist
+            FROM stream_facts
+            WHERE track_id IS NOT NULL AND ($1::bigint[] IS NULL OR track_id = ANY($1))
+        ),
+        catalog AS (
+            SELECT t.id, t.title, t.isrc, r.label_id, ra.name AS artist,
+                   comparable_name(t.title) AS title_key,
+                   array(SELECT comparable_artist(a.name) FROM track_artists ta
+                         JOIN artists a ON a.id = ta.artist_id
+                         WHERE ta.track_id = t.id AND ta.role = 'main')
+                   || comparable_artist(ra.name) AS artist_keys
+            FROM tracks t
+            JOIN releases r ON r.id = t.release_id
+            JOIN artists ra ON ra.id = r.artist_id
+            WHERE t.id IN (SELECT track_id FROM seen)
+        )
+        SELECT s.track_id AS "track_id!", c.label_id, c.isrc, c.title AS catalog_title,
+               c.artist AS catalog_artist, s.platform, s.title, s.artist,
+               comparable_name(s.title) || ' / ' || comparable_artist(s.artist) AS "key!"
+        FROM seen s
+        JOIN catalog c ON c.id = s.track_id
+        WHERE comparable_name(s.title) <> c.title_key
+           OR NOT (comparable_artist(s.artist) = ANY (c.artist_keys))
+        ORDER BY 1, 6, 7, 8
+        "#,
+        tracks as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut found: BTreeMap<i64, (Found, BTreeSet<String>)> = BTreeMap::new();
+    for row in rows {
+        let (f, keys) = found.entry(row.track_id).or_insert_with(|| {
+            let f = Found {
+                kind: "metadata_mismatch",
+                subject: format!("track:{}", row.track_id),
+                track_id: Some(row.track_id),
+                label_id: Some(row.label_id),
+                isrc: Some(row.isrc.clone()),
+                at_stake: Some(Decimal::ZERO),
+                summary: format!(
+                    "ISRC {} is \"{}\" by {} in the catalog, but reports say ",
+                    row.isrc, row.catalog_title, row.catalog_artist
+                ),
+                ..Found::default()
+            };
+            (f, BTreeSet::new())
+        });
+        keys.insert(row.key);
+        f.variants.insert(format!(
+            "{}: \"{}\" by {}",
+            platform_name(&row.platform),
+            row.title,
+            row.artist
+        ));
+        f.platforms.insert(row.platform);
+    }
+    Ok(found
+        .into_values()
+        .map(|(mut f, keys)| {
+            f.cause = keys.into_iter().collect::<Vec<_>>().join("|");
+            f.summary = format!("{}{}.", f.summary, joined(&f.variants));
+            f
+        })
+        .collect())
+}
+
+/// Revenue lines that match no track, one conflict per identifier: the ISRC, or the
+/// platform's own id for lines without one.
+async fn unmatched(tx: &mut PgConnection, subjects: &Subjects) -> Result<Vec<Found>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT CASE WHEN f.isrc IS NOT NULL THEN 'isrc:' || f.isrc
+                    ELSE f.platform || ':' || f.platform_track_id END AS "subject!",
+               min(f.isrc) AS isrc, min(f.platform_track_id) AS platform_track_id,
+               array_agg(DISTINCT f.platform) AS "platforms!",
+               array_agg(DISTINCT f.territory::text) AS "territories!",
+               min(f.title) AS "title!", min(f.artist) AS "artist!", count(*) AS "lines!",
+               min(f.accounting_month) AS "first!: NaiveDate", max(f.accounting_month) AS "last!: NaiveDate",
+               CASE WHEN count(*) = count(to_reporting(f.gross, f.currency, f.accounting_month))
+                    THEN sum(to_reporting(f.gross, f.currency, f.accounting_month)) END AS suspense
+        FROM stream_facts f
+        WHERE f.track_id IS NULL AND (f.isrc IS NOT NULL OR f.platform_track_id IS NOT NULL)
+          AND (($1::text[] IS NULL AND $2::text[] IS NULL) OR f.isrc = ANY ($1)
+               OR (f.isrc IS NULL AND f.platform || ':' || f.platform_track_id = ANY ($2)))
+        GROUP BY 1
+        HAVING sum(f.gross) <> 0 OR sum(f.units) <> 0
+        ORDER BY 1
+        "#,
+        subjects.isrcs.as_deref() as _,
+        subjects.platform_ids.as_deref() as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let platforms: BTreeSet<String> = row.platforms.into_iter().collect();
+            let id = match &row.isrc {
+                Some(isrc) => format!("ISRC {isrc}"),
+                None => format!("id {}", row.platform_track_id.as_deref().unwrap_or("")),
+            };
+            Found {
+                kind: "unmatched",
+                summary: format!(
+                    "{} lines for {id} (\"{}\" by {}) match no track, on {}.",
+                    row.lines,
+                    row.title,
+                    row.artist,
+                    platform_names(&platforms)
+                ),
+                subject: row.subject,
+                isrc: row.isrc,
+                platform_track_id: row.platform_track_id,
+                platforms,
+                territories: row.territories.into_iter().collect(),
+                at_stake: row.suspense,
+                first_month: Some(row.first),
+                last_month: Some(row.last),
+                ..Found::default()
+            }
+        })
+        .collect())
+}
+
+/// A live conflict as the table has it.
+struct Live {
+    id: i64,
+    cause: String,
+    holds: BTreeMap<String, (NaiveDate, Option<NaiveDate>)>,
+}
+
+async fn reconcile(
+    tx: &mut PgConnection,
+    subjects: &Subjects,
+    found: Vec<Found>,
+) -> Result<Outcome, AppError> {
+    let live = live_conflicts(tx, subjects).await?;
+    let decided = decided_causes(tx, &found).await?;
+    let mut outcome = Outcome::default();
+    let mut seen = BTreeSet::new();
+    let mut moved_holds: Vec<(i64, &Found)> = Vec::new();
+    let mut touched_tracks = BTreeSet::new();
+    let mut with_holds = Vec::new();
+    for f in &found {
+        let key = (f.kind.to_string(), f.subject.clone());
+        seen.insert(key.clone());
+        let id = match live.get(&key) {
+            Some(l) => {
+                let changed = l.cause != f.cause;
+                update(tx, l.id, f, changed).await?;
+                outcome.updated += usize::from(changed);
+                if l.holds != f.holds {
+                    moved_holds.push((l.id, f));
+                }
+                l.id
+            }
+            None if decided.contains(&(key.0.clone(), key.1.clone(), f.cause.clone())) => continue,
+            None => {
+                let id = open(tx, f).await?;
+                outcome.opened += 1;
+                if !f.holds.is_empty() {
+                    moved_holds.push((id, f));
+                }
+                id
+            }
+        };
+        if !f.holds.is_empty() {
+            with_holds.push(id);
+        }
+    }
+    let gone: Vec<i64> =
+        live.iter().filter(|(key, _)| !seen.contains(*key)).map(|(_, l)| l.id).collect();
+    for id in gone {
+        touched_tracks.extend(dismiss(tx, id).await?);
+        outcome.dismissed += 1;
+    }
+    for (id, f) in &moved_holds {
+        replace_holds(tx, *id, f).await?;
+        touched_tracks.extend(f.track_id);
+    }
+    if !touched_tracks.is_empty() {
+        ledger::allocate(tx, &LedgerScope::Tracks(touched_tracks.into_iter().collect())).await?;
+    }
+    update_held(tx, &with_holds).await?;
+    Ok(outcome)
+}
+
+type Key = (String, String);
+
+/// Stands for "until released" where a query needs a date.
+const OPEN_END: NaiveDate = NaiveDate::MAX;
+
+async fn live_conflicts(
+    tx: &mut PgConnection,
+    subjects: &Subjects,
+) -> Result<HashMap<Key, Live>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT c.id, c.kind, c.subject, c.cause,
+               coalesce(array_agg(h.territory::text ORDER BY h.id)
+                        FILTER (WHERE h.id IS NOT NULL), '{}') AS "territories!",
+               coalesce(array_agg(h.from_month ORDER BY h.id)
+                        FILTER (WHERE h.id IS NOT NULL), '{}') AS "froms!: Vec<NaiveDate>",
+               coalesce(array_agg(coalesce(h.to_month, $4) ORDER BY h.id)
+                        FILTER (WHERE h.id IS NOT NULL), '{}') AS "tos!: Vec<NaiveDate>"
+        FROM conflicts c
+        LEFT JOIN revenue_holds h ON h.conflict_id = c.id AND h.released_at IS NULL
+        WHERE c.status IN ('open', 'investigating')
+          AND ($1::bigint[] IS NULL OR c.track_id = ANY ($1)
+               OR (c.kind = 'unmatched' AND (c.isrc = ANY ($2)
+                   OR (c.isrc IS NULL AND c.subject = ANY ($3)))))
+        GROUP BY c.id
+        "#,
+        subjects.tracks.as_deref() as _,
+        subjects.isrcs.as_deref().unwrap_or_default() as _,
+        subjects.platform_ids.as_deref().unwrap_or_default(),
+        OPEN_END as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let holds = r
+                .territories
+                .into_iter()
+                .zip(r.froms)
+                .zip(r.tos)
+                .map(|((t, from), to)| (t, (from, (to != OPEN_END).then_some(to))))
+                .collect();
+            ((r.kind, r.subject), Live { id: r.id, cause: r.cause, holds })
+        })
+        .collect())
+}
+
+/// (kind, subject, cause) of the decided conflicts among `found`'s subjects.
+async fn decided_causes(
+    tx: &mut PgConnection,
+    found: &[Found],
+) -> Result<BTreeSet<(String, String, String)>, AppError> {
+    let kinds: Vec<&str> = found.iter().map(|f| f.kind).collect();
+    let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+    let rows = sqlx::query!(
+        r#"
+        SELECT c.kind, c.subject, c.cause FROM conflicts c
+        JOIN UNNEST($1::text[], $2::text[]) AS u(kind, subject)
+          ON u.kind = c.kind AND u.subject = c.subject
+        WHERE c.status = 'resolved'
+        "#,
+        &kinds as _,
+        &subjects as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.kind, r.subject, r.cause)).collect())
+}
+
+async fn open(tx: &mut PgConnection, f: &Found) -> Result<i64, AppError> {
+    let id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO conflicts
+            (kind, subject, cause, track_id, label_id, isrc, platform_track_id, platforms,
+             territories, parties, claim_ids, variants, at_stake, first_month, last_month,
+             summary)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        RETURNING id
+        "#,
+        f.kind,
+        f.subject,
+        f.cause,
+        f.track_id,
+        f.label_id,
+        f.isrc,
+        f.platform_track_id,
+        &vec_of(&f.platforms),
+        &vec_of(&f.territories) as _,
+        &vec_of(&f.parties),
+        &f.claim_ids.iter().copied().collect::<Vec<_>>(),
+        &vec_of(&f.variants),
+        f.at_stake,
+        f.first_month as _,
+        f.last_month as _,
+        f.summary
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    event(tx, id, "opened", &f.summary).await?;
+    Ok(id)
+}
+
+/// Brings a live conflict's details up to date; a new cause is noted in its history.
+async fn update(tx: &mut PgConnection, id: i64, f: &Found, changed: bool) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        UPDATE conflicts SET
+            cause = $2, platforms = $3, territories = $4, parties = $5, claim_ids = $6,
+            variants = $7, at_stake = $8, first_month = $9, last_month = $10, summary = $11,
+            updated_at = CASE WHEN $12 THEN now() ELSE updated_at END
+        WHERE id = $1
+        "#,
+        id,
+        f.cause,
+        &vec_of(&f.platforms),
+        &vec_of(&f.territories) as _,
+        &vec_of(&f.parties),
+        &f.claim_ids.iter().copied().collect::<Vec<_>>(),
+        &vec_of(&f.variants),
+        f.at_stake,
+        f.first_month as _,
+        f.last_month as _,
+        f.summary,
+        changed
+    )
+    .execute(&mut *tx)
+    .await?;
+    if changed {
+        event(tx, id, "updated", &f.summary).await?;
+    }
+    Ok(())
+}
+
+/// Dismisses a conflict whose cause is gone and releases its holds. Returns the track
+/// whose revenue the holds covered.
+async fn dismiss(tx: &mut PgConnection, id: i64) -> Result<Option<i64>, AppError> {
+    let track = sqlx::query_scalar!(
+        r#"
+        UPDATE conflicts SET status = 'dismissed', held = 0, updated_at = now()
+        WHERE id = $1 RETURNING track_id
+        "#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"
+        UPDATE revenue_holds SET released_at = now(),
+            release_note = 'The conflict was dismissed: its cause is gone.'
+        WHERE conflict_id = $1 AND released_at IS NULL
+        "#,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let why = "Dismissed automatically: detection no longer finds its cause (the claims, \
+               lines or names behind it were corrected or withdrawn).";
+    event(tx, id, "dismissed", why).await?;
+    Ok(track)
+}
+
+/// Releases a conflict's open holds and places the ones detection now asks for.
+async fn replace_holds(tx: &mut PgConnection, id: i64, f: &Found) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        UPDATE revenue_holds SET released_at = now(),
+            release_note = 'Replaced: the conflict now covers other territories or months.'
+        WHERE conflict_id = $1 AND released_at IS NULL
+        "#,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let territories: Vec<&str> = f.holds.keys().map(String::as_str).collect();
+    let froms: Vec<NaiveDate> = f.holds.values().map(|s| s.0).collect();
+    let tos: Vec<Option<NaiveDate>> = f.holds.values().map(|s| s.1).collect();
+    sqlx::query!(
+        r#"
+        INSERT INTO revenue_holds (track_id, territory, from_month, to_month, reason, conflict_id)
+        SELECT $1, u.territory, u.from_month, u.to_month, $5, $6
+        FROM UNNEST($2::text[], $3::date[], $4::date[]) AS u(territory, from_month, to_month)
+        "#,
+        f.track_id,
+        &territories as _,
+        &froms as _,
+        &tos as _,
+        format!("Conflict #{id}: {}", f.summary),
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets what `conflicts`' open holds hold now, in the reporting currency (NULL while a
+/// rate is missing). An overlap's revenue at stake is what it holds.
+pub(super) async fn update_held(tx: &mut PgConnection, conflicts: &[i64]) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        WITH held AS (
+            SELECT h.conflict_id,
+                   CASE WHEN count(*) = count(to_reporting(a.gross, a.currency, a.accounting_month))
+                        THEN sum(to_reporting(a.gross, a.currency, a.accounting_month)) END AS held
+            FROM revenue_holds h
+            JOIN allocations a ON a.track_id = h.track_id AND a.state = 'held'
+             AND a.hold_reason = 'conflict' AND h.territory IN ('WW', a.territory)
+             AND a.accounting_month >= h.from_month
+             AND (h.to_month IS NULL OR a.accounting_month <= h.to_month)
+            WHERE h.released_at IS NULL AND h.conflict_id = ANY ($1)
+            GROUP BY h.conflict_id
+        )
+        UPDATE conflicts c
+        SET held = CASE WHEN h.conflict_id IS NULL THEN 0 ELSE h.held END,
+            at_stake = CASE WHEN c.kind = 'overlapping_claims'
+                            THEN CASE WHEN h.conflict_id IS NULL THEN 0 ELSE h.held END
+                            ELSE c.at_stake END
+        FROM UNNEST($1::bigint[]) AS ids(id)
+        LEFT JOIN held h ON h.conflict_id = ids.id
+        WHERE c.id = ids.id
+        "#,
+        conflicts
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds a line to a conflict's history; `by` is None for detection.
+pub(super) async fn event(
+    tx: &mut PgConnection,
+    id: i64,
+    action: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO conflict_events (conflict_id, action, note) VALUES ($1, $2, $3)",
+        id,
+        action,
+        note
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn vec_of(set: &BTreeSet<String>) -> Vec<String> {
+    set.iter().cloned().collect()
+}
+
+fn joined(set: &BTreeSet<String>) -> String {
+    set.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// The union of two causes, each a sorted list of "claim=share" joined by commas.
+fn merge_cause(cause: &str, more: &[String]) -> String {
+    let mut all: BTreeSet<&str> = cause.split(',').filter(|s| !s.is_empty()).collect();
+    all.extend(more.iter().map(String::as_str));
+    all.into_iter().collect::<Vec<_>>().join(",")
+}
+
+fn month_of(day: NaiveDate) -> NaiveDate {
+    crate::domain::Month::of_period_end(day).first_day()
+}
+
+fn platform_name(code: &str) -> &str {
+    code.parse::<crate::domain::Platform>().map(|p| p.name()).unwrap_or(code)
+}
+
+fn platform_names(codes: &BTreeSet<String>) -> String {
+    codes.iter().map(|c| platform_name(c)).collect::<Vec<_>>().join(", ")
+}
