@@ -25,7 +25,7 @@ test("staff watch the demo reports load and see a late platform flagged", async 
 });
 
 test("an upload that is not a report is quarantined with its errors shown", async ({ page }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(130_000);
   await logIn(page, logins.staff);
   await page.goto("/ingestion");
   await page.getByLabel(/Report file/).setInputFiles({
@@ -36,10 +36,12 @@ test("an upload that is not a report is quarantined with its errors shown", asyn
   await page.getByRole("button", { name: "Upload" }).click();
   await expect(page.getByRole("status")).toContainText("not-a-report.csv");
   const link = card(page, "Report files").getByRole("link", { name: /not-a-report\.csv/ });
+  // The upload job runs once the scheduler has worked through the demo's drop folders,
+  // which it starts on as the server comes up.
   await expect(async () => {
     await page.reload();
     await expect(link).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 30_000 });
+  }).toPass({ timeout: 100_000 });
   await link.click();
   await expect(page.locator(".subtitle .badge")).toHaveText("quarantined");
   const errors = card(page, "Errors");

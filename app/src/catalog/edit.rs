@@ -228,13 +228,14 @@ pub async fn save_label(
     let name = required(name, "label's name")?;
     let currency = Currency::parse(currency)
         .map_err(|e| AppError::invalid(format!("Accounting currency: {}.", e.0)))?;
+    let mut tx = pool.begin().await?;
     let result = if id == 0 {
         sqlx::query_scalar!(
             "INSERT INTO labels (name, accounting_currency) VALUES ($1, $2) RETURNING id",
             name,
             currency.code()
         )
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await
     } else {
         sqlx::query_scalar!(
@@ -249,11 +250,17 @@ pub async fn save_label(
             name,
             currency.code()
         )
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await
     };
     match result {
-        Ok(Some(id)) => Ok(id),
+        Ok(Some(id)) => {
+            // A label's name is one of ours: foreign claims are read against it.
+            let tracks = tracks_of(&mut tx, &[], &[id]).await?;
+            detect(&mut tx, &Scope::Tracks(tracks)).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
         Ok(None) if id == 0 => Err(AppError::NotFound),
         Ok(None) => match label_exists(pool, id).await? {
             true => Err(AppError::invalid(
@@ -358,8 +365,29 @@ pub async fn save_release(pool: &PgPool, id: i64, form: &ReleaseForm) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
+    // The release's artist is the catalog's name its tracks' reports are read against.
+    let tracks = tracks_of(&mut tx, &[saved], &[]).await?;
+    detect(&mut tx, &Scope::Tracks(tracks)).await?;
     tx.commit().await?;
     Ok(saved)
+}
+
+/// The tracks of `releases` and of `labels`, for detection after they change.
+pub async fn tracks_of(
+    tx: &mut PgConnection,
+    releases: &[i64],
+    labels: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT t.id FROM tracks t JOIN releases r ON r.id = t.release_id
+        WHERE r.id = ANY ($1) OR r.label_id = ANY ($2)
+        "#,
+        releases,
+        labels
+    )
+    .fetch_all(&mut *tx)
+    .await?)
 }
 
 /// A track form, checked.

@@ -74,6 +74,8 @@ pub async fn act_on_all(
         return Err(AppError::invalid("Select at least one conflict."));
     }
     let mut tx = pool.begin().await?;
+    // Before the conflicts' rows are locked: see `ledger::lock`.
+    ledger::lock(&mut tx).await?;
     let mut done = Vec::new();
     for &id in ids {
         done.push(act(&mut tx, user, id, action, note).await?);

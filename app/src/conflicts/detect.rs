@@ -72,6 +72,8 @@ struct Subjects {
 
 /// Detects conflicts in `scope` and reconciles the table with them.
 pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, AppError> {
+    // Before any conflict row is locked: see `ledger::lock`.
+    ledger::lock(tx).await?;
     let subjects = subjects(tx, scope).await?;
     let mut found = overlapping_claims(tx, subjects.tracks.as_deref()).await?;
     found.extend(foreign_claims(tx, subjects.tracks.as_deref()).await?);
@@ -140,7 +142,7 @@ async fn overlapping_claims(
         crowded AS (
             SELECT p.track_id, p.territory, p.day, sum(c.share) AS total,
                    array_agg(c.id ORDER BY c.id) AS claims,
-                   array_agg(c.party || ' ' || round(c.share * 100, 2) || '%' ORDER BY c.id)
+                   array_agg(c.party || ' ' || trim_scale(c.share * 100) || '%' ORDER BY c.id)
                        AS shares,
                    min(coalesce(c.valid_to, 'infinity')) AS until
             FROM points p

@@ -39,9 +39,18 @@ pub enum Scope {
 /// reads everything the other committed (contracts, rates, holds, new files).
 const LOCK: i64 = 0x6261_636b_6265_6174; // "backbeat"
 
+/// Takes allocation's lock for the rest of the caller's transaction. Whoever will both
+/// allocate and lock rows that allocation's callers also lock (conflict detection and
+/// decisions lock conflicts) takes this first, so that locks are always taken in one
+/// order and two such transactions wait for each other instead of deadlocking.
+pub async fn lock(tx: &mut PgConnection) -> Result<(), AppError> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK).execute(&mut *tx).await?;
+    Ok(())
+}
+
 /// Allocates `scope` again in the caller's transaction. Returns the ledger rows written.
 pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK).execute(&mut *tx).await?;
+    lock(tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
         Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),

@@ -7,12 +7,10 @@ use crate::generate::market::{MARKETS, per_usd};
 use crate::ingest::loader::{Origin, Source, load_file};
 use anyhow::{Context, Result};
 use app::auth::SessionUser;
-use app::domain::{Currency, Month, Role, Territory};
+use app::conflicts::detect;
+use app::domain::{Currency, Month, Role};
 use app::payouts::ssr::{self as payouts, Action};
-use app::revenue::{
-    holds::{self, NewHold},
-    ledger::{self, Scope},
-};
+use app::revenue::ledger::{self, Scope};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
@@ -56,15 +54,16 @@ pub async fn add_once(pool: &PgPool, months: &[Month]) -> Result<()> {
     }
     add_advances(&mut tx, first).await?;
     add_rates(&mut tx, months, last).await?;
-    hold_one_track(&mut tx, last).await?;
+    add_claims(&mut tx, first).await?;
     // Reports loaded before the terms existed are allocated under them now.
     let loaded: Vec<i64> =
         sqlx::query_scalar!("SELECT id FROM report_files WHERE status = 'loaded'")
             .fetch_all(&mut *tx)
             .await?;
     ledger::allocate(&mut tx, &Scope::Files(loaded)).await?;
+    detect::detect(&mut tx, &detect::Scope::All).await?;
     tx.commit().await.context("saving the demo revenue terms")?;
-    println!("Demo revenue terms added: payees, contracts, advances, exchange rates and a hold.");
+    println!("Demo revenue terms added: payees, contracts, advances, exchange rates and claims.");
     Ok(())
 }
 
@@ -235,27 +234,47 @@ fn rate(from: &str, to: &str, month: Month) -> Decimal {
     (base * factor).round_dp(6)
 }
 
-/// A popular track's US revenue of the last three months is held: another party claims
-/// the recording there (the kind of case the conflicts queue decides).
-async fn hold_one_track(tx: &mut PgConnection, last: Month) -> Result<()> {
-    let track = sqlx::query_scalar!(
+/// Parties that claim some of the demo's recordings as well (the platforms' claim
+/// reports name them).
+const RIVALS: [&str; 4] = [
+    "Harmony Rights Collective",
+    "Blue Meridian Publishing",
+    "Crestline Music Group",
+    "Open Range Audio",
+];
+
+/// Our delivery claims every track, worldwide, from its release; one track in nine
+/// is also claimed by a rival in one market, from a month of the demo year on, so its
+/// revenue there is held: the overlapping claims the conflict queue shows.
+async fn add_claims(tx: &mut PgConnection, first: Month) -> Result<()> {
+    sqlx::query!(
         r#"
-        SELECT t.id FROM tracks t JOIN artists a ON a.id = (
-            SELECT artist_id FROM releases WHERE id = t.release_id)
-        WHERE a.name = 'Marlowe Kane'
-        ORDER BY t.id LIMIT 1
-        "#
+        INSERT INTO ownership_claims (track_id, party, share, territories, valid_from, source)
+        SELECT t.id, l.name, 1, '{WW}', coalesce(r.release_date, $1), 'delivery'
+        FROM tracks t JOIN releases r ON r.id = t.release_id JOIN labels l ON l.id = r.label_id
+        "#,
+        CONTRACTS_START as _
     )
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    let hold = NewHold {
-        track_id: track,
-        territory: Territory::parse("US").expect("US is a territory"),
-        from: last.previous().previous(),
-        to: None,
-        reason: "Another label claims this recording in the US (demo)".into(),
-    };
-    holds::place(tx, &hold, None).await?;
+    let markets = ["US", "GB", "DE", "FR", "BR", "JP", "MX", "SE"];
+    let rivals: Vec<String> = RIVALS.iter().map(|r| r.to_string()).collect();
+    sqlx::query!(
+        r#"
+        INSERT INTO ownership_claims (track_id, party, share, territories, valid_from, source)
+        SELECT t.id, ($2::text[])[1 + t.id % cardinality($2::text[])],
+               CASE WHEN t.id % 2 = 0 THEN 0.5 ELSE 1 END,
+               ARRAY[($3::text[])[1 + t.id % cardinality($3::text[])]]::char(2)[],
+               $1::date + make_interval(months => (t.id % 9)::int), 'platform_report'
+        FROM tracks t
+        WHERE t.id % 9 = 4
+        "#,
+        first.first_day() as _,
+        &rivals,
+        &markets.map(str::to_string)
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

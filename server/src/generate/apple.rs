@@ -62,7 +62,7 @@ fn write_row(
         if line.kind == Kind::Return { "R" } else { "S" },
         fact.platform_track_id.as_deref().unwrap_or(""),
         &track.artist,
-        &track.title,
+        &fact.title,
         &track.label,
         "",
         product_type,

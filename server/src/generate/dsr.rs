@@ -219,7 +219,7 @@ impl Block<'_> {
                 &resource_ref(index),
                 &super::platform_track_id(platform, &track.isrc),
                 track.isrc.as_str(),
-                &track.title,
+                &report.title(index),
                 "",
                 &track.artist,
                 "",

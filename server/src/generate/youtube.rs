@@ -96,7 +96,7 @@ fn row(report: &Report, line: &Line, fact: &Fact) -> Vec<String> {
         &track.release,
         &track.artist,
         "",
-        &track.title,
+        &fact.title,
         if ugc { "SOUND_RECORDING" } else { "ART_TRACK" },
         if ugc { "AUDIO_VISUAL" } else { "AUDIO" },
         if ugc { "UGC" } else { "Partner-provided" },

@@ -7,6 +7,7 @@ use super::{Imported, Kind, Line, labels_by_name, required};
 use crate::ingest::{ErrorLog, LineError};
 use anyhow::Result;
 use app::catalog::edit::artist_id;
+use app::conflicts::detect::{Scope, detect};
 use app::domain::Upc;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
@@ -87,14 +88,16 @@ impl Kind for Releases {
         if !errors.is_empty() {
             return Ok(Imported::Refused(errors));
         }
+        let mut saved = Vec::new();
         for (label, release) in &resolved {
             let artist = artist_id(tx, &release.artist).await?;
-            sqlx::query!(
+            let id = sqlx::query_scalar!(
                 r#"
                 INSERT INTO releases (label_id, artist_id, upc, title, release_date)
                 VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (upc) DO UPDATE SET artist_id = EXCLUDED.artist_id,
                     title = EXCLUDED.title, release_date = EXCLUDED.release_date
+                RETURNING id
                 "#,
                 label,
                 artist,
@@ -102,9 +105,13 @@ impl Kind for Releases {
                 release.title,
                 release.date as _
             )
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            saved.push(id);
         }
+        // A release's artist is what its tracks' reports are compared with.
+        let tracks = app::catalog::edit::tracks_of(tx, &saved, &[]).await?;
+        detect(tx, &Scope::Tracks(tracks)).await?;
         Ok(Imported::Written(resolved.len() as u64))
     }
 }

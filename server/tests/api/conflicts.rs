@@ -440,6 +440,30 @@ async fn other_titles_are_flagged_but_featured_artists_and_punctuation_are_not()
     act(&pool, user, id, Action::Decide(Decision::NotAConflict)).await.unwrap();
     // Decided for this spelling: detection does not open it again.
     assert_eq!(detect_tracks(&pool, &[d.track]).await, Outcome::default());
+
+    // Staff credit the release to another artist: every report now names someone else,
+    // a new cause, found as the release is saved.
+    let upc: String = sqlx::query_scalar("SELECT upc::text FROM releases WHERE id = $1")
+        .bind(d.release)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let form =
+        app::catalog::edit::ReleaseForm::parse(d.label, &upc, "R", "Somebody New", "").unwrap();
+    app::catalog::edit::save_release(&pool, d.release, &form).await.unwrap();
+    let kinds: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, status FROM conflicts WHERE track_id = $1 ORDER BY id")
+            .bind(d.track)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("metadata_mismatch".to_string(), "resolved".to_string()),
+            ("metadata_mismatch".to_string(), "open".to_string())
+        ]
+    );
     assert_balanced(&pool).await;
 }
 
