@@ -39,6 +39,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
      AND x.from_currency = to_reporting.currency AND x.to_currency = s.reporting_currency
 $$;
 
+-- The sum of amounts, or NULL when any of them is (an amount whose rate is missing):
+-- a total that leaves out what it cannot convert would understate what is at stake.
+CREATE FUNCTION add_or_null(total numeric, amount numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT total + amount $$;
+CREATE AGGREGATE complete_sum(numeric) (SFUNC = add_or_null, STYPE = numeric, INITCOND = '0');
+
 -- Suspense lines by identifier, for detection of what matches nothing.
 CREATE INDEX stream_facts_unmatched_idx ON stream_facts (isrc, platform, platform_track_id)
     WHERE track_id IS NULL;
@@ -123,6 +129,18 @@ ALTER TABLE revenue_holds
     ADD CONSTRAINT revenue_holds_other_party CHECK ((our_share < 1) = (other_party IS NOT NULL));
 CREATE INDEX revenue_holds_conflict_idx ON revenue_holds (conflict_id);
 CREATE INDEX revenue_holds_settled_idx ON revenue_holds (track_id) WHERE our_share < 1;
+
+-- What conflicts' open holds hold now, row by row of the ledger, with each part in the
+-- reporting currency (NULL while its rate is missing).
+CREATE VIEW conflict_held AS
+SELECT h.conflict_id, a.accounting_month, a.platform, a.territory, a.gross, a.currency,
+       to_reporting(a.gross, a.currency, a.accounting_month) AS reporting
+FROM revenue_holds h
+JOIN allocations a ON a.track_id = h.track_id AND a.state = 'held'
+ AND a.hold_reason = 'conflict' AND h.territory IN ('WW', a.territory)
+ AND a.accounting_month >= h.from_month
+ AND (h.to_month IS NULL OR a.accounting_month <= h.to_month)
+WHERE h.released_at IS NULL;
 
 -- Revenue decided to be another party's: allocated, to them, never to our payees.
 ALTER TABLE allocations

@@ -229,8 +229,7 @@ async fn foreign_claims(
                comparable_name(f.collector) AS "who!", min(f.collector) AS "party!",
                f.territory::text AS "territory!", array_agg(DISTINCT f.platform) AS "platforms!",
                min(f.accounting_month) AS "first!: NaiveDate", max(f.accounting_month) AS "last!: NaiveDate",
-               CASE WHEN count(*) = count(to_reporting(f.gross, f.currency, f.accounting_month))
-                    THEN sum(to_reporting(f.gross, f.currency, f.accounting_month)) END AS collected
+               complete_sum(to_reporting(f.gross, f.currency, f.accounting_month)) AS collected
         FROM stream_facts f
         JOIN tracks t ON t.id = f.track_id
         JOIN releases r ON r.id = t.release_id
@@ -274,11 +273,10 @@ async fn foreign_claims(
         .map(|mut f| {
             f.cause = joined(&f.territories);
             f.summary = format!(
-                "{} collects on \"{}\" in {} ({}).",
+                "{} collects on \"{}\" in {}.",
                 joined(&f.parties),
                 f.summary,
-                joined(&f.territories),
-                platform_names(&f.platforms)
+                joined(&f.territories)
             );
             f
         })
@@ -373,8 +371,7 @@ async fn unmatched(tx: &mut PgConnection, subjects: &Subjects) -> Result<Vec<Fou
                array_agg(DISTINCT f.territory::text) AS "territories!",
                min(f.title) AS "title!", min(f.artist) AS "artist!", count(*) AS "lines!",
                min(f.accounting_month) AS "first!: NaiveDate", max(f.accounting_month) AS "last!: NaiveDate",
-               CASE WHEN count(*) = count(to_reporting(f.gross, f.currency, f.accounting_month))
-                    THEN sum(to_reporting(f.gross, f.currency, f.accounting_month)) END AS suspense
+               complete_sum(to_reporting(f.gross, f.currency, f.accounting_month)) AS suspense
         FROM stream_facts f
         WHERE f.track_id IS NULL AND (f.isrc IS NOT NULL OR f.platform_track_id IS NOT NULL)
           AND (($1::text[] IS NULL AND $2::text[] IS NULL) OR f.isrc = ANY ($1)
@@ -399,11 +396,8 @@ async fn unmatched(tx: &mut PgConnection, subjects: &Subjects) -> Result<Vec<Fou
             Found {
                 kind: "unmatched",
                 summary: format!(
-                    "{} lines for {id} (\"{}\" by {}) match no track, on {}.",
-                    row.lines,
-                    row.title,
-                    row.artist,
-                    platform_names(&platforms)
+                    "{} lines for {id} (\"{}\" by {}) match no track.",
+                    row.lines, row.title, row.artist
                 ),
                 subject: row.subject,
                 isrc: row.isrc,
@@ -678,27 +672,26 @@ async fn replace_holds(tx: &mut PgConnection, id: i64, f: &Found) -> Result<(), 
 }
 
 /// Sets what `conflicts`' open holds hold now, in the reporting currency (NULL while a
-/// rate is missing). An overlap's revenue at stake is what it holds.
+/// rate is missing). An overlap's revenue at stake, and its platforms, are those of
+/// what it holds.
 pub(super) async fn update_held(tx: &mut PgConnection, conflicts: &[i64]) -> Result<(), AppError> {
     sqlx::query!(
         r#"
         WITH held AS (
-            SELECT h.conflict_id,
-                   CASE WHEN count(*) = count(to_reporting(a.gross, a.currency, a.accounting_month))
-                        THEN sum(to_reporting(a.gross, a.currency, a.accounting_month)) END AS held
-            FROM revenue_holds h
-            JOIN allocations a ON a.track_id = h.track_id AND a.state = 'held'
-             AND a.hold_reason = 'conflict' AND h.territory IN ('WW', a.territory)
-             AND a.accounting_month >= h.from_month
-             AND (h.to_month IS NULL OR a.accounting_month <= h.to_month)
-            WHERE h.released_at IS NULL AND h.conflict_id = ANY ($1)
-            GROUP BY h.conflict_id
+            SELECT conflict_id, complete_sum(reporting) AS held,
+                   array_agg(DISTINCT platform) AS platforms
+            FROM conflict_held
+            WHERE conflict_id = ANY ($1)
+            GROUP BY conflict_id
         )
         UPDATE conflicts c
         SET held = CASE WHEN h.conflict_id IS NULL THEN 0 ELSE h.held END,
             at_stake = CASE WHEN c.kind = 'overlapping_claims'
                             THEN CASE WHEN h.conflict_id IS NULL THEN 0 ELSE h.held END
-                            ELSE c.at_stake END
+                            ELSE c.at_stake END,
+            -- An overlap's platforms are those of the revenue it holds.
+            platforms = CASE WHEN c.kind = 'overlapping_claims'
+                             THEN coalesce(h.platforms, '{}') ELSE c.platforms END
         FROM UNNEST($1::bigint[]) AS ids(id)
         LEFT JOIN held h ON h.conflict_id = ids.id
         WHERE c.id = ids.id
@@ -749,8 +742,4 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 
 fn platform_name(code: &str) -> &str {
     code.parse::<crate::domain::Platform>().map(|p| p.name()).unwrap_or(code)
-}
-
-fn platform_names(codes: &BTreeSet<String>) -> String {
-    codes.iter().map(|c| platform_name(c)).collect::<Vec<_>>().join(", ")
 }

@@ -314,17 +314,12 @@ async fn lines(
 async fn held(pool: &PgPool, id: i64) -> Result<Vec<HeldAmount>, AppError> {
     let rows = sqlx::query!(
         r#"
-        SELECT a.accounting_month AS "month!: NaiveDate", a.platform AS "platform!",
-               a.territory::text AS "territory!",
-               CASE WHEN count(*) = count(to_reporting(a.gross, a.currency, a.accounting_month))
-                    THEN sum(to_reporting(a.gross, a.currency, a.accounting_month)) END::text
+        SELECT accounting_month AS "month!: NaiveDate", platform AS "platform!",
+               territory::text AS "territory!",
+               (complete_sum(reporting))::text
                    AS amount
-        FROM revenue_holds h
-        JOIN allocations a ON a.track_id = h.track_id AND a.state = 'held'
-         AND a.hold_reason = 'conflict' AND h.territory IN ('WW', a.territory)
-         AND a.accounting_month >= h.from_month
-         AND (h.to_month IS NULL OR a.accounting_month <= h.to_month)
-        WHERE h.conflict_id = $1 AND h.released_at IS NULL
+        FROM conflict_held
+        WHERE conflict_id = $1
         GROUP BY 1, 2, 3
         ORDER BY 1 DESC, 2, 3
         "#,

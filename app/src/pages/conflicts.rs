@@ -24,12 +24,29 @@ fn money(amount: &Option<String>, currency: &str) -> String {
     }
 }
 
-fn platform_names(codes: &[String]) -> String {
+fn platform_list(codes: &[String]) -> Vec<String> {
     codes
         .iter()
         .map(|c| c.parse::<Platform>().map(|p| p.name().to_string()).unwrap_or_else(|_| c.clone()))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect()
+}
+
+fn platform_names(codes: &[String]) -> String {
+    platform_list(codes).join(", ")
+}
+
+/// Whether this kind of conflict holds revenue (the others hold nothing).
+fn holds(kind: &str) -> bool {
+    matches!(kind, "overlapping_claims" | "foreign_claim")
+}
+
+/// The first few of a long list.
+fn few(items: &[String]) -> String {
+    match items.len() {
+        0 => "—".to_string(),
+        1..=4 => items.join(", "),
+        n => format!("{} and {} more", items[..3].join(", "), n - 3),
+    }
 }
 
 fn status_text(row: &ConflictRow) -> String {
@@ -121,7 +138,7 @@ fn QueueView(
             <Stat label="held" value=money(&Some(queue.total_held.clone()), &currency) />
             <Stat label="open in all" value=live.to_string() />
         </section>
-        <p class="kind-counts">
+        <p class="chips">
             {queue.by_kind.iter().map(|k| {
                 let href = queue_href(&QueueFilter { kind: k.kind.clone(), ..QueueFilter::default() }, 1);
                 view! {
@@ -134,7 +151,9 @@ fn QueueView(
         </p>
         <Filters filter=filter.clone() labels=queue.labels.clone() />
         {queue.can_act.then(|| view! { <BulkActions selected act /> })}
-        <QueueTable rows=queue.rows.clone() currency=currency.clone() can_act=queue.can_act selected />
+        <section class="card">
+            <QueueTable rows=queue.rows.clone() currency=currency.clone() can_act=queue.can_act selected />
+        </section>
         <Pages filter page=queue.page pages=queue.pages />
         {queue.can_act.then(|| view! { <AlertAmount currency=currency.clone() /> })}
     }
@@ -151,7 +170,7 @@ fn AlertAmount(currency: String) -> impl IntoView {
                     {format!("Alert staff to new conflicts with at least this much at stake ({currency})")}
                     <input name="amount" inputmode="decimal" required placeholder="100" />
                 </label>
-                <button type="submit">"Save"</button>
+                <button type="submit" class="button">"Save"</button>
             </ActionForm>
             {action_feedback(set, "Saved: the overview shows new conflicts above that amount.")}
         </section>
@@ -208,7 +227,7 @@ fn Filters(filter: QueueFilter, labels: Vec<(i64, String)>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <button type="submit">"Filter"</button>
+            <button type="submit" class="button">"Filter"</button>
             <a href="/conflicts" class="button-quiet">"Clear"</a>
         </form>
     }
@@ -247,7 +266,7 @@ fn BulkActions(selected: RwSignal<Vec<i64>>, act: ServerAction<ActOnConflicts>) 
                 "Note"
                 <input name="note" prop:value=note on:input=move |ev| note.set(event_target_value(&ev)) />
             </label>
-            <button type="submit" disabled=move || count() == 0>"Apply"</button>
+            <button type="submit" class="button" disabled=move || count() == 0>"Apply"</button>
         </form>
         {move || act.value().get().map(|result| match result {
             Ok(said) => view! { <p class="form-ok" role="status">{said}</p> }.into_any(),
@@ -295,6 +314,7 @@ fn QueueTable(
                 {rows.into_iter().map(|row| {
                     let id = row.id;
                     let status = status_text(&row);
+                    let held = if holds(&row.kind) { money(&row.held, &currency) } else { "—".into() };
                     view! {
                         <tr>
                             {can_act.then(|| view! {
@@ -309,12 +329,12 @@ fn QueueTable(
                                 <a href=format!("/conflicts/{id}")>{row.summary.clone()}</a>
                             </td>
                             <td>{row.label.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td>{row.territories.join(", ")}</td>
-                            <td>{platform_names(&row.platforms)}</td>
+                            <td>{few(&row.territories)}</td>
+                            <td>{few(&platform_list(&row.platforms))}</td>
                             <td class="num" title=row.at_stake.clone().unwrap_or_default()>{money(&row.at_stake, &currency)}</td>
-                            <td class="num" title=row.held.clone().unwrap_or_default()>{money(&row.held, &currency)}</td>
+                            <td class="num" title=row.held.clone().unwrap_or_default()>{held}</td>
                             <td>{status}</td>
-                            <td>{row.opened_at.format("%Y-%m-%d").to_string()}</td>
+                            <td class="nowrap">{row.opened_at.format("%Y-%m-%d").to_string()}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -489,7 +509,7 @@ fn Decide(row: ConflictRow, act: ServerAction<ActOnConflicts>) -> impl IntoView 
                     <label>"ISRC of the track" <input name="isrc" placeholder="USRC17607839" /></label>
                 })}
                 <label>"Why" <textarea name="note" rows="2" placeholder="What you checked, who you spoke to"></textarea></label>
-                <button type="submit">"Decide"</button>
+                <button type="submit" class="button">"Decide"</button>
             </ActionForm>
             <div class="form-inline">
                 <ActionForm action=act attr:aria-label="Assign to me">

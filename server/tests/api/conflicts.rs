@@ -22,6 +22,7 @@ struct Fact {
     artist: String,
     territory: &'static str,
     gross: Decimal,
+    currency: &'static str,
     collector: Option<&'static str>,
 }
 
@@ -42,6 +43,7 @@ async fn fact(pool: &PgPool, d: &Deal, territory: &'static str, gross: &str) -> 
         artist,
         territory,
         gross: dec(gross),
+        currency: "USD",
         collector: None,
     }
 }
@@ -55,6 +57,7 @@ fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &str)
         artist: "Nobody We Know".into(),
         territory: "US",
         gross: dec(gross),
+        currency: "USD",
         collector: None,
     }
 }
@@ -82,7 +85,7 @@ async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
                  period_end, platform, territory, usage_type, isrc, platform_track_id, track_id,
                  title, artist, units, gross, currency, collector)
              VALUES ($1, $2, $3, $3, $4, 'spotify', $5, 'premium', $6, $7, $8, $9, $10, 1000,
-                     $11, 'USD', $12)",
+                     $11, $12, $13)",
         )
         .bind(file)
         .bind(number as i64 + 1)
@@ -95,6 +98,7 @@ async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
         .bind(&f.title)
         .bind(&f.artist)
         .bind(f.gross)
+        .bind(f.currency)
         .bind(f.collector)
         .execute(&mut *tx)
         .await
@@ -476,6 +480,9 @@ async fn unmatched_lines_are_one_conflict_per_identifier_and_matching_moves_thei
         unmatched(Some("QZZZZ2600001"), Some("sp-1"), "1.00"),
         unmatched(Some("QZZZZ2600001"), Some("sp-1"), "2.00"),
         unmatched(None, Some("sp-9"), "0.50"),
+        // No EUR rate for the month: what is at stake cannot be said, and is not understated.
+        Fact { currency: "EUR", ..unmatched(Some("QZZZZ2600777"), None, "9.00") },
+        Fact { currency: "USD", ..unmatched(Some("QZZZZ2600777"), None, "1.00") },
     ];
     load(&pool, month("2026-03"), &facts).await;
     let rows: Vec<(i64, String, Option<Decimal>)> = sqlx::query_as(
@@ -486,7 +493,11 @@ async fn unmatched_lines_are_one_conflict_per_identifier_and_matching_moves_thei
     .unwrap();
     assert_eq!(
         rows.iter().map(|r| (r.1.as_str(), r.2)).collect::<Vec<_>>(),
-        [("isrc:QZZZZ2600001", Some(dec("3.00"))), ("spotify:sp-9", Some(dec("0.50")))]
+        [
+            ("isrc:QZZZZ2600001", Some(dec("3.00"))),
+            ("isrc:QZZZZ2600777", None),
+            ("spotify:sp-9", Some(dec("0.50")))
+        ]
     );
     let isrc: String = sqlx::query_scalar("SELECT isrc::text FROM tracks WHERE id = $1")
         .bind(d.track)
@@ -497,12 +508,13 @@ async fn unmatched_lines_are_one_conflict_per_identifier_and_matching_moves_thei
         .await
         .unwrap();
     assert_eq!(amount(&pool, d.track, "allocated", "payee").await, dec("3.00"));
-    let suspense: Decimal =
-        sqlx::query_scalar("SELECT sum(gross) FROM allocations WHERE state = 'suspense'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(suspense, dec("0.50"));
+    let suspense: Decimal = sqlx::query_scalar(
+        "SELECT sum(gross) FROM allocations WHERE state = 'suspense' AND currency = 'USD'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(suspense, dec("1.50"), "sp-9's and QZZZZ2600777's dollars");
     // Its platform id is now the track's, so later files match it as they load.
     let registered: i64 = sqlx::query_scalar(
         "SELECT track_id FROM track_platform_ids WHERE platform = 'spotify' AND platform_track_id = 'sp-1'",
@@ -520,5 +532,32 @@ async fn unmatched_lines_are_one_conflict_per_identifier_and_matching_moves_thei
     let outcome = detect::detect(&mut tx, &Scope::Tracks(vec![d.track])).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(outcome.dismissed, 1);
+    assert_balanced(&pool).await;
+}
+
+#[tokio::test]
+async fn a_bulk_action_applies_to_every_selected_conflict_or_to_none() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let user = staff(&pool).await;
+    let (first, a) = overlap(&pool).await;
+    let (second, b) = overlap(&pool).await;
+    decide::act_on_all(&pool, user, &[a, b], &Action::Assign, "").await.unwrap();
+    let assigned: i64 = sqlx::query_scalar("SELECT count(*) FROM conflicts WHERE assigned_to = $1")
+        .bind(user)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(assigned, 2);
+
+    act(&pool, user, b, Action::Decide(Decision::Theirs)).await.unwrap();
+    let ledger = ledger_of(&pool, first.track).await;
+    let err = decide::act_on_all(&pool, user, &[a, b], &Action::Decide(Decision::Ours), "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&format!("Conflict #{b} was already resolved")), "{err}");
+    assert_eq!(conflicts_of(&pool, first.track).await[0].2, "open", "nothing was decided");
+    assert_eq!(ledger_of(&pool, first.track).await, ledger);
+    assert_eq!(amount(&pool, second.track, "allocated", "other_party").await, dec("3.00"));
+    assert!(decide::act_on_all(&pool, user, &[], &Action::Assign, "").await.is_err());
     assert_balanced(&pool).await;
 }
