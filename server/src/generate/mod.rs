@@ -161,12 +161,12 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The title as this platform spells it: Amazon Music misspells one track in 31
+    /// The title as this platform spells it: Amazon Music misspells one track in 13
     /// (a letter dropped from its first long word), the kind of metadata mismatch the
     /// conflict queue shows staff.
     pub fn title(&self, track: u32) -> std::borrow::Cow<'_, str> {
         let title = &self.tracks[track as usize].title;
-        if self.spec.platform != Platform::AmazonMusic || track % 31 != 7 {
+        if self.spec.platform != Platform::AmazonMusic || track % 13 != 7 {
             return title.into();
         }
         let mut words: Vec<String> = title.split(' ').map(str::to_string).collect();
@@ -390,6 +390,12 @@ pub fn unknown_tracks() -> Vec<Track> {
         ("QMFME2412345", "Pocket Full of Rain", "Odell Price", "Weathervane"),
         ("QMFME2412346", "Weathervane", "Odell Price", "Weathervane"),
         ("FRX202500871", "Nuit Blanche", "Camille Arceneaux", "Nuit Blanche"),
+        ("FRX202500872", "Rue des Martyrs", "Camille Arceneaux", "Nuit Blanche"),
+        ("QMDA72300411", "Desert Lights", "The Sundial Band", "Mirage"),
+        ("QMDA72300412", "Mirage", "The Sundial Band", "Mirage"),
+        ("QZES82400090", "Paper Lanterns", "Hana Moriyama", "Paper Lanterns"),
+        ("QZES82400091", "Kintsugi", "Hana Moriyama", "Paper Lanterns"),
+        ("QMRSZ2500305", "Northbound Train", "Elias Brandt", "Northbound"),
     ]
     .into_iter()
     .map(|(isrc, title, artist, release)| Track {
