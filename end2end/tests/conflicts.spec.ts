@@ -10,6 +10,7 @@ async function exact(page: Page, term: string): Promise<number> {
 /** Held back and closing balance on the payee's statement in `runUrl`. */
 async function statement(page: Page, runUrl: string, payee: string) {
   await page.goto(runUrl);
+  await hydrated(page);
   await card(page, "Statements").getByRole("link", { name: payee, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Statement: ${payee}`);
   return { held: await exact(page, "Held back"), closing: await exact(page, "Closing balance") };
@@ -41,12 +42,14 @@ test("staff filter the queue, resolve the top conflict as ours, and the artist's
   await expect(staff).toHaveURL(/kind=overlapping_claims.*label=\d+/);
   const rows = staff.locator("table.conflicts tbody tr");
   await expect(rows.first()).toContainText("Harbor & Vine Music");
+  await hydrated(staff);
   await rows.first().getByRole("link").first().click();
   await expect(staff.getByRole("heading", { level: 1 })).toContainText("Overlapping claims");
   await expect(card(staff, "Claims on the track").getByRole("row")).toHaveCount(3);
   const conflictUrl = staff.url();
 
   // Whose track it is: its main artist is a payee of the label.
+  await hydrated(staff);
   await staff.locator("dl.facts").getByRole("link").click();
   const artist = (await staff.locator("p.subtitle").innerText()).split(" feat.")[0].split(",")[0].trim();
   await expect(staff.getByTestId("track-holds")).toContainText("add up to more than 100%");
@@ -58,6 +61,7 @@ test("staff filter the queue, resolve the top conflict as ours, and the artist's
   await form.getByLabel("Label").selectOption(harbor!);
   await form.getByLabel("Up to and including").fill(lastDemoMonth());
   await form.getByRole("button", { name: "Create draft" }).click();
+  await hydrated(staff);
   await card(staff, "Runs").getByRole("row").filter({ hasText: "Draft" }).filter({ hasText: "Harbor" }).getByRole("link").click();
   await expect(staff.getByRole("heading", { level: 1 })).toContainText("Harbor & Vine Music");
   const runUrl = staff.url();

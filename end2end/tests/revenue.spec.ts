@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import * as fs from "fs";
-import { card, lastDemoMonth, logIn, logins } from "./helpers";
+import { card, hydrated, lastDemoMonth, logIn, logins } from "./helpers";
 
 test("staff see which exchange rates are missing and import them", async ({ page }) => {
   test.setTimeout(120_000);
@@ -66,7 +66,11 @@ test("a payout run goes from label manager to staff to the artist's statement", 
   await staff.getByRole("button", { name: "Approve" }).click();
   await expect(staff.getByText("Approved", { exact: true })).toBeVisible();
   // Staff can trace any statement line back to its report files and line numbers.
+  await hydrated(staff);
   await card(staff, "Statements").getByRole("link", { name: "Nova Reyes" }).click();
+  await expect(staff.getByRole("heading", { level: 1 })).toHaveText("Statement: Nova Reyes");
+  // A click while the page hydrates can be lost: the router takes links over then.
+  await hydrated(staff);
   await staff.getByRole("link", { name: "lines" }).first().click();
   await expect(staff.getByRole("heading", { level: 1 })).toHaveText("Where it came from");
   await expect(staff.getByText(/per stream, /).first()).toBeVisible();
@@ -75,6 +79,7 @@ test("a payout run goes from label manager to staff to the artist's statement", 
   const artist = await browser.newPage();
   await logIn(artist, logins.artist);
   await artist.goto("/statements");
+  await hydrated(artist);
   const row = artist.getByRole("row").filter({ hasText: month });
   await row.getByRole("link").click();
   await expect(artist.getByRole("heading", { level: 1 })).toHaveText("Statement: Nova Reyes");

@@ -172,6 +172,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     )
     .execute(&mut *tx)
     .await?;
+    super::summary::refresh(tx, &files, tracks).await?;
     Ok(written.rows_affected())
 }
 

@@ -14,19 +14,19 @@ use sqlx::PgPool;
 /// A reported line as these tests write it: the catalog's ISRC, title and artist
 /// unless told otherwise.
 #[derive(Debug, Clone)]
-struct Fact {
-    track: Option<i64>,
-    isrc: Option<String>,
-    platform_id: Option<&'static str>,
-    title: String,
-    artist: String,
-    territory: &'static str,
-    gross: Decimal,
-    currency: &'static str,
-    collector: Option<&'static str>,
+pub struct Fact {
+    pub track: Option<i64>,
+    pub isrc: Option<String>,
+    pub platform_id: Option<&'static str>,
+    pub title: String,
+    pub artist: String,
+    pub territory: &'static str,
+    pub gross: Decimal,
+    pub currency: &'static str,
+    pub collector: Option<&'static str>,
 }
 
-async fn fact(pool: &PgPool, d: &Deal, territory: &'static str, gross: &str) -> Fact {
+pub async fn fact(pool: &PgPool, d: &Deal, territory: &'static str, gross: &str) -> Fact {
     let (isrc, title, artist): (String, String, String) = sqlx::query_as(
         "SELECT t.isrc::text, t.title, a.name FROM tracks t JOIN releases r ON r.id = t.release_id
          JOIN artists a ON a.id = r.artist_id WHERE t.id = $1",
@@ -48,7 +48,7 @@ async fn fact(pool: &PgPool, d: &Deal, territory: &'static str, gross: &str) -> 
     }
 }
 
-fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &str) -> Fact {
+pub fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &str) -> Fact {
     Fact {
         track: None,
         isrc: isrc.map(str::to_string),
@@ -64,7 +64,7 @@ fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &str)
 
 /// Loads a Spotify report of `facts` for `month` as the loader does: facts, then
 /// allocation, then detection of what the file touched, in one transaction.
-async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
+pub async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
     let mut tx = pool.begin().await.unwrap();
     server::ingest::loader::ensure_partition(&mut tx, month).await.unwrap();
     let file: i64 = sqlx::query_scalar(
@@ -119,7 +119,7 @@ async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
     file
 }
 
-async fn claim(
+pub async fn claim(
     pool: &PgPool,
     track: i64,
     party: &str,
@@ -182,7 +182,7 @@ async fn amount(pool: &PgPool, track: i64, state: &str, beneficiary: &str) -> De
         .sum()
 }
 
-async fn staff(pool: &PgPool) -> i64 {
+pub async fn staff(pool: &PgPool) -> i64 {
     crate::helpers::user(
         pool,
         &format!("staff{}@x.test", rand::random::<u32>()),
@@ -192,7 +192,7 @@ async fn staff(pool: &PgPool) -> i64 {
     .await
 }
 
-async fn act(
+pub async fn act(
     pool: &PgPool,
     user: i64,
     id: i64,
@@ -203,7 +203,7 @@ async fn act(
 
 /// Two claims on one track: ours worldwide and another party's in the US from March,
 /// which add up to 150% in the US from March; US and GB lines for February and March.
-async fn overlap(pool: &PgPool) -> (Deal, i64) {
+pub async fn overlap(pool: &PgPool) -> (Deal, i64) {
     let d = deal(pool, "USD", "0.1", &["0.6", "0.4"], "2026-01").await;
     claim(pool, d.track, "Our Label", "1", &["WW"], ("2026-01-01", None), "delivery").await;
     claim(pool, d.track, "Harmony Rights", "0.5", &["US"], ("2026-03-01", None), "platform_report")

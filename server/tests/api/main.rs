@@ -12,3 +12,4 @@ mod ingest;
 mod ingest_jobs;
 mod payouts;
 mod revenue;
+mod summaries;

@@ -1,0 +1,166 @@
+//! The summaries dashboards read say what the facts and the ledger say, after loads,
+//! allocation (a new rate, a new contract), matching, and conflict decisions.
+
+use crate::conflicts::{Fact, act, fact, load, overlap, staff, unmatched};
+use crate::revenue::{assert_balanced, deal, month};
+use app::conflicts::decide::{Action, Decision};
+use sqlx::PgPool;
+
+type Key = (chrono::NaiveDate, i64, String, String, String);
+/// A key, its units and its reporting-currency gross.
+type Row = (Key, i64, Option<String>);
+type Flat = (chrono::NaiveDate, i64, String, String, String, i64, Option<String>);
+
+/// Units and reporting-currency gross per month, track (0: suspense), platform,
+/// territory and usage type: from the facts, and from `revenue_summary`.
+async fn from_facts_and_summary(pool: &PgPool) -> (Vec<Row>, Vec<Row>) {
+    let facts = sqlx::query_as::<_, Flat>(
+        "SELECT accounting_month, coalesce(track_id, 0), platform, territory::text, usage_type,
+                sum(units)::bigint, complete_sum(to_reporting(gross, currency, accounting_month))::text
+         FROM stream_facts GROUP BY 1, 2, 3, 4, 5
+         HAVING sum(units) <> 0 OR sum(gross) <> 0 ORDER BY 1, 2, 3, 4, 5",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let summary = sqlx::query_as::<_, Flat>(
+        "SELECT accounting_month, coalesce(track_id, 0), platform, territory::text, usage_type,
+                units, reporting_gross::text
+         FROM revenue_summary ORDER BY 1, 2, 3, 4, 5",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let shape = |rows: Vec<Flat>| {
+        rows.into_iter()
+            .map(|(m, t, p, te, u, units, g)| ((m, t, p, te, u), units, g.map(normal)))
+            .collect::<Vec<_>>()
+    };
+    (shape(facts), shape(summary))
+}
+
+/// A decimal as text without trailing zeros, so that 1.50 and 1.5 compare equal.
+fn normal(text: String) -> String {
+    text.parse::<rust_decimal::Decimal>().unwrap().normalize().to_string()
+}
+
+/// Label-currency money per key from the ledger, and from the summaries.
+async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
+    let ledger = sqlx::query_scalar::<_, String>(
+        "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
+                complete_sum(amount) FILTER (WHERE beneficiary <> 'other_party'),
+                coalesce(sum(amount) FILTER (WHERE beneficiary = 'payee'), 0),
+                coalesce(sum(amount) FILTER (WHERE state = 'held'), 0))
+         FROM allocations WHERE track_id IS NOT NULL
+         GROUP BY accounting_month, track_id, platform, territory, usage_type ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let summary = sqlx::query_scalar::<_, String>(
+        "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
+                gross, net, held)
+         FROM revenue_summary WHERE track_id IS NOT NULL ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let payees_ledger = sqlx::query_scalar::<_, String>(
+        "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
+                coalesce(sum(amount) FILTER (WHERE state = 'allocated'), 0),
+                coalesce(sum(amount) FILTER (WHERE state = 'held'), 0))
+         FROM allocations WHERE payee_id IS NOT NULL
+         GROUP BY payee_id, accounting_month, track_id, platform, territory, usage_type ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let payees_summary = sqlx::query_scalar::<_, String>(
+        "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
+                earnings, held)
+         FROM payee_summary ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (
+        ledger.into_iter().chain(payees_ledger).collect(),
+        summary.into_iter().chain(payees_summary).collect(),
+    )
+}
+
+async fn assert_summaries_current(pool: &PgPool, when: &str) {
+    let (facts, summary) = from_facts_and_summary(pool).await;
+    assert!(!facts.is_empty());
+    assert_eq!(facts, summary, "units and reporting gross {when}");
+    let (ledger, summary) = money(pool).await;
+    assert_eq!(ledger, summary, "label-currency money {when}");
+    assert_balanced(pool).await;
+}
+
+#[tokio::test]
+async fn summaries_equal_the_facts_and_the_ledger_after_every_kind_of_change() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let user = staff(&pool).await;
+    let (d, conflict) = overlap(&pool).await;
+    assert_summaries_current(&pool, "after loads with a conflict held").await;
+
+    // A euro label's lines wait for a rate; suspense lines match nothing.
+    let euro = deal(&pool, "EUR", "0.2", &["1"], "2026-01").await;
+    let lines = [
+        fact(&pool, &euro, "DE", "4.00").await,
+        Fact { currency: "EUR", ..fact(&pool, &euro, "FR", "2.00").await },
+        unmatched(Some("QZZZZ2600001"), Some("sp-1"), "1.25"),
+    ];
+    load(&pool, month("2026-03"), &lines).await;
+    assert_summaries_current(&pool, "with a missing rate").await;
+    let rate_missing: Option<String> = sqlx::query_scalar(
+        "SELECT gross::text FROM revenue_summary WHERE track_id = $1 AND territory = 'DE'",
+    )
+    .bind(euro.track)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rate_missing, None, "not a total that leaves the unconverted part out");
+
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO exchange_rates (month, from_currency, to_currency, rate, source)
+         VALUES ('2026-03-01', 'USD', 'EUR', 0.9, 'test'), ('2026-03-01', 'EUR', 'USD', 1.1, 'test')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let months = vec![
+        (month("2026-03").first_day(), "USD".to_string()),
+        (month("2026-03").first_day(), "EUR".to_string()),
+    ];
+    app::revenue::ledger::allocate(&mut tx, &app::revenue::ledger::Scope::Rates(months))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_summaries_current(&pool, "after the rate arrived").await;
+
+    // The unmatched lines are matched to the euro track, then the conflict is decided.
+    let isrc: String = sqlx::query_scalar("SELECT isrc::text FROM tracks WHERE id = $1")
+        .bind(euro.track)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let suspense: i64 = sqlx::query_scalar("SELECT id FROM conflicts WHERE kind = 'unmatched'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    act(&pool, user, suspense, Action::parse("match", "", &isrc).unwrap()).await.unwrap();
+    assert_summaries_current(&pool, "after matching").await;
+    act(&pool, user, conflict, Action::Decide(Decision::Theirs)).await.unwrap();
+    assert_summaries_current(&pool, "after a decision").await;
+    let other: String = sqlx::query_scalar(
+        "SELECT (sum(gross) - sum(net))::text FROM revenue_summary WHERE track_id = $1",
+    )
+    .bind(d.track)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(normal(other), "0.3", "the 10% fee of our 3.00: nothing of theirs");
+}
