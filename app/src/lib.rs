@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod conflicts;
+pub mod dashboards;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;

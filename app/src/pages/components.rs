@@ -239,3 +239,28 @@ pub fn SearchBox(label: &'static str) -> impl IntoView {
         </form>
     }
 }
+
+/// 1234567 as "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// An exact amount as people read it: rounded to cents, with thousands separators.
+pub fn cents(amount: &str) -> String {
+    let Ok(value) = amount.parse::<rust_decimal::Decimal>() else {
+        return amount.to_string();
+    };
+    let rounded = value.round_dp(2);
+    let whole = rounded.trunc().abs().to_string().parse::<i64>().unwrap_or(0);
+    let fraction = (rounded.fract().abs() * rust_decimal::Decimal::ONE_HUNDRED).round();
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    format!("{sign}{}.{:02}", thousands(whole), fraction.to_string().parse::<u32>().unwrap_or(0))
+}

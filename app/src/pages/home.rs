@@ -29,7 +29,9 @@ fn ArtistHome(user: SessionUser) -> impl IntoView {
     let releases = Resource::new(|| (), |_| my_releases());
     view! {
         <h1>{user.scope_name.clone()}</h1>
-        <p class="subtitle">"Your releases and the tracks you are credited on."</p>
+        <p class="subtitle">"What your music earned, and your releases."</p>
+        <super::dashboard::ArtistOverview />
+        <h2 class="section">"Your releases"</h2>
         {loaded(releases, |releases: Vec<ReleaseWithTracks>| {
             let track_count: usize = releases.iter().map(|r| r.tracks.len()).sum();
             view! {

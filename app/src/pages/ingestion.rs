@@ -1,7 +1,7 @@
 //! Staff ingestion: jobs with their schedule, freshness and last run; the run
 //! history; report files; and, per file, its totals or its quarantine errors.
 
-use super::components::{Stat, WithUser, action_feedback, loaded};
+use super::components::{Stat, WithUser, action_feedback, loaded, thousands};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ingestion::{
@@ -517,17 +517,4 @@ fn period(file: &FileRow) -> String {
 
 fn when(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())
-}
-
-/// 1234567 as "1,234,567".
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }

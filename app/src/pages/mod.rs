@@ -4,6 +4,7 @@ mod account;
 mod catalog;
 mod components;
 mod conflicts;
+mod dashboard;
 mod home;
 mod ingestion;
 mod lineage;

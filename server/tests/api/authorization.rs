@@ -196,6 +196,7 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             &[Role::Artist, Role::LabelManager, Role::Staff],
         ),
         ("conflict_alerts", vec![], &[Role::Staff]),
+        ("artist_dashboard", vec![], &[Role::Artist]),
         ("set_conflict_alert_amount", vec![("amount", "5".into())], &[Role::Staff]),
         (
             "payout_statement",

@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod catalog;
 mod conflicts;
+mod dashboards;
 mod helpers;
 mod import;
 mod ingest;

@@ -1,0 +1,54 @@
+//! Dashboards: what each role logs in to see, read from the summaries that allocation
+//! keeps (`revenue::summary`), never from the facts. So far the artist's overview;
+//! the label and staff overviews, filters and exports are still to come (issue 7).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod charts;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+/// How recent a platform's data is: the last accounting month with a loaded report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freshness {
+    pub platform: String,
+    pub through: String,
+}
+
+/// One row of a breakdown: streams, money (exact, as text) and money per stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub label: String,
+    pub units: i64,
+    pub amount: String,
+    pub per_stream: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtistDashboard {
+    pub freshness: Vec<Freshness>,
+    /// The currency of the artist's earnings (their label's).
+    pub currency: String,
+    /// The last twelve months with data, oldest first, and all time.
+    pub months: Vec<Line>,
+    pub all_time: Line,
+    pub by_platform: Vec<Line>,
+    pub by_territory: Vec<Line>,
+    pub top_tracks: Vec<Line>,
+    /// Earnings held back (disputed ownership, missing contract or rate).
+    pub held: String,
+    /// SVG markup drawn on the server: earnings by month, and by platform.
+    pub months_chart: String,
+    pub platforms_chart: String,
+}
+
+/// The logged-in artist's overview: their own earnings only.
+#[server(prefix = "/api", endpoint = "artist_dashboard")]
+pub async fn get_artist_dashboard() -> Result<ArtistDashboard, AppError> {
+    let user = crate::auth::ssr::require_role(&[crate::domain::Role::Artist]).await?;
+    let artist = user.artist_id.ok_or(AppError::Forbidden)?;
+    ssr::artist(&crate::db::pool()?, artist).await
+}

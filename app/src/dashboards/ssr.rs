@@ -1,0 +1,140 @@
+//! The dashboards' SQL: summaries and report files only (a test runs these queries as a
+//! database role that may not read the facts or the ledger).
+
+use super::{ArtistDashboard, Freshness, Line, charts};
+use crate::error::AppError;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sqlx::PgPool;
+
+/// Per platform, the last accounting month with a loaded report.
+pub async fn freshness(pool: &PgPool) -> Result<Vec<Freshness>, AppError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT platform AS "platform!", max(accounting_month) AS "through!: NaiveDate"
+        FROM report_files
+        WHERE status = 'loaded' AND platform IS NOT NULL AND accounting_month IS NOT NULL
+        GROUP BY platform ORDER BY platform
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Freshness {
+            platform: platform_name(&r.platform),
+            through: r.through.format("%Y-%m").to_string(),
+        })
+        .collect())
+}
+
+fn platform_name(code: &str) -> String {
+    code.parse::<crate::domain::Platform>()
+        .map(|p| p.name().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// An artist's earnings: the `payee_summary` rows of the payees that are this artist,
+/// in the currency they earn most in.
+pub async fn artist(pool: &PgPool, artist: i64) -> Result<ArtistDashboard, AppError> {
+    let currency = sqlx::query_scalar!(
+        r#"
+        SELECT s.currency::text AS "currency!" FROM payee_summary s
+        JOIN payees p ON p.id = s.payee_id
+        WHERE p.artist_id = $1
+        GROUP BY s.currency ORDER BY sum(s.earnings) DESC LIMIT 1
+        "#,
+        artist
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or_else(|| "USD".to_string());
+    // One query for every breakdown: grouping sets over the artist's rows.
+    let rows = sqlx::query!(
+        r#"
+        SELECT s.accounting_month AS "month?: NaiveDate", s.platform AS "platform?",
+               s.territory::text AS "territory?", t.title AS "track?",
+               GROUPING(s.accounting_month, s.platform, s.territory, t.title) AS "set!",
+               sum(s.units)::bigint AS "units!", sum(s.earnings) AS "earnings!",
+               sum(s.held) AS "held!"
+        FROM payee_summary s
+        JOIN payees p ON p.id = s.payee_id
+        JOIN tracks t ON t.id = s.track_id
+        WHERE p.artist_id = $1 AND s.currency = $2
+        GROUP BY GROUPING SETS ((s.accounting_month), (s.platform), (s.territory), (t.title), ())
+        "#,
+        artist,
+        currency
+    )
+    .fetch_all(pool)
+    .await?;
+    let line = |label: String, units: i64, earnings: Decimal| Line {
+        label,
+        units,
+        amount: earnings.to_string(),
+        per_stream: (units > 0)
+            .then(|| (earnings / Decimal::from(units)).round_dp(6).normalize().to_string()),
+    };
+    let (mut months, mut by_platform, mut by_territory, mut top_tracks) =
+        (vec![], vec![], vec![], vec![]);
+    let mut all_time = line("All time".into(), 0, Decimal::ZERO);
+    let mut held = Decimal::ZERO;
+    for r in rows {
+        let (units, earnings) = (r.units, r.earnings);
+        // GROUPING's bits, highest first: month, platform, territory, track; 0 = grouped by it.
+        match r.set {
+            0b0111 => months.push((r.month, line(fmt_month(r.month), units, earnings))),
+            0b1011 => by_platform.push(line(
+                platform_name(&r.platform.unwrap_or_default()),
+                units,
+                earnings,
+            )),
+            0b1101 => by_territory.push(line(r.territory.unwrap_or_default(), units, earnings)),
+            0b1110 => top_tracks.push(line(r.track.unwrap_or_default(), units, earnings)),
+            _ => {
+                all_time = line("All time".into(), units, earnings);
+                held = r.held;
+            }
+        }
+    }
+    months.sort_by_key(|(month, _)| *month);
+    let months: Vec<Line> = months.into_iter().rev().take(12).rev().map(|(_, l)| l).collect();
+    for list in [&mut by_platform, &mut by_territory, &mut top_tracks] {
+        list.sort_by(|a, b| amount(b).cmp(&amount(a)).then(a.label.cmp(&b.label)));
+    }
+    by_territory.truncate(10);
+    top_tracks.truncate(10);
+    let points = |lines: &[Line]| -> Vec<(String, f64)> {
+        lines.iter().map(|l| (l.label.clone(), amount(l).to_f64().unwrap_or(0.0))).collect()
+    };
+    Ok(ArtistDashboard {
+        freshness: freshness(pool).await?,
+        months_chart: charts::monthly_line(
+            "Your earnings by month",
+            &format!("Earnings ({currency})"),
+            "Earnings",
+            &points(&months),
+        ),
+        platforms_chart: charts::bars(
+            "Your earnings by platform, all time",
+            &format!("Earnings ({currency})"),
+            &points(&by_platform),
+        ),
+        currency,
+        months,
+        all_time,
+        by_platform,
+        by_territory,
+        top_tracks,
+        held: held.to_string(),
+    })
+}
+
+fn amount(line: &Line) -> Decimal {
+    line.amount.parse().unwrap_or_default()
+}
+
+fn fmt_month(month: Option<NaiveDate>) -> String {
+    month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default()
+}

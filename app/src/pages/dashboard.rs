@@ -1,0 +1,93 @@
+//! Dashboards as pages: so far the artist's overview on their home page. Charts come
+//! as SVG from the server; each has a table of the same numbers beside it.
+
+use super::components::{Stat, cents, loaded, thousands};
+use crate::dashboards::{ArtistDashboard, Freshness, Line, get_artist_dashboard};
+use leptos::prelude::*;
+
+#[component]
+pub fn ArtistOverview() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| get_artist_dashboard());
+    view! { {loaded(dashboard, |d: ArtistDashboard| view! { <Overview d /> })} }
+}
+
+#[component]
+fn Overview(d: ArtistDashboard) -> impl IntoView {
+    if d.all_time.units == 0 && d.all_time.amount.parse::<f64>().unwrap_or(0.0) == 0.0 {
+        return view! {
+            <FreshnessLine freshness=d.freshness.clone() />
+            <p class="notice">"No earnings yet: they appear here as the platforms' reports for your tracks are loaded."</p>
+        }
+        .into_any();
+    }
+    let currency = d.currency.clone();
+    view! {
+        <FreshnessLine freshness=d.freshness.clone() />
+        <div class="stats">
+            <Stat label="earned, all time" value=format!("{} {currency}", cents(&d.all_time.amount)) />
+            <Stat label="streams, all time" value=thousands(d.all_time.units) />
+            <Stat label="held back" value=format!("{} {currency}", cents(&d.held)) />
+        </div>
+        <section class="card chart-card">
+            <figure class="chart" inner_html=d.months_chart.clone()></figure>
+            <Table caption="Earnings by month" first="Month" lines=d.months.clone() currency=currency.clone() />
+        </section>
+        <section class="card chart-card">
+            <figure class="chart" inner_html=d.platforms_chart.clone()></figure>
+            <Table caption="By platform, all time" first="Platform" lines=d.by_platform.clone() currency=currency.clone() />
+        </section>
+        <div class="columns-even">
+            <section class="card">
+                <Table caption="Top territories" first="Territory" lines=d.by_territory.clone() currency=currency.clone() />
+            </section>
+            <section class="card">
+                <Table caption="Top tracks" first="Track" lines=d.top_tracks.clone() currency=currency.clone() />
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn FreshnessLine(freshness: Vec<Freshness>) -> impl IntoView {
+    let text = if freshness.is_empty() {
+        "No reports loaded yet.".to_string()
+    } else {
+        let each: Vec<String> =
+            freshness.iter().map(|f| format!("{}: through {}", f.platform, f.through)).collect();
+        format!("Data {}.", each.join("; "))
+    };
+    view! { <p class="muted freshness" data-testid="freshness">{text}</p> }
+}
+
+#[component]
+fn Table(
+    caption: &'static str,
+    first: &'static str,
+    lines: Vec<Line>,
+    currency: String,
+) -> impl IntoView {
+    view! {
+        <table class="table">
+            <caption>{caption}</caption>
+            <thead>
+                <tr>
+                    <th>{first}</th>
+                    <th class="num">"Streams"</th>
+                    <th class="num">{format!("Earnings ({currency})")}</th>
+                    <th class="num">"Per stream"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {lines.into_iter().map(|l| view! {
+                    <tr>
+                        <td>{l.label}</td>
+                        <td class="num">{thousands(l.units)}</td>
+                        <td class="num" title=format!("exactly {}", l.amount)>{cents(&l.amount)}</td>
+                        <td class="num">{l.per_stream.unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,18 @@
+import { expect, test } from "@playwright/test";
+import { logIn, logins } from "./helpers";
+
+test("an artist's home shows their earnings with charts drawn on the server", async ({ page }, testInfo) => {
+  await logIn(page, logins.artist);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Nova Reyes");
+  // The demo loads its first months before the server starts: there are earnings.
+  await expect(page.getByTestId("freshness")).toContainText("Spotify: through");
+  await expect(page.getByText("earned, all time")).toBeVisible();
+  const charts = page.locator("figure.chart svg");
+  await expect(charts).toHaveCount(2);
+  await expect(charts.first().locator("text", { hasText: "Your earnings by month" })).toHaveCount(1);
+  await expect(charts.nth(1).locator("text", { hasText: "Spotify" })).toHaveCount(1);
+  // Each chart has its numbers beside it.
+  await expect(page.locator("table caption", { hasText: "Earnings by month" })).toBeVisible();
+  await expect(page.locator("table caption", { hasText: "By platform, all time" })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("artist-overview.png"), fullPage: true });
+});
