@@ -16,3 +16,16 @@ test("an artist's home shows their earnings with charts drawn on the server", as
   await expect(page.locator("table caption", { hasText: "By platform, all time" })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("artist-overview.png"), fullPage: true });
 });
+
+test("a label manager's home shows the label's revenue by month, platform, artist and release", async ({ page }, testInfo) => {
+  await logIn(page, logins.label);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Northern Lights Records");
+  await expect(page.getByTestId("freshness")).toContainText("through");
+  await expect(page.getByText("revenue, all time")).toBeVisible();
+  const charts = page.locator("figure.chart svg");
+  await expect(charts).toHaveCount(2);
+  await expect(charts.first().locator("text", { hasText: "Revenue (USD)" })).toHaveCount(1);
+  await expect(page.locator("table caption", { hasText: "By artist" })).toBeVisible();
+  await expect(page.locator("table", { has: page.locator("caption", { hasText: "By artist" }) }).getByRole("row")).not.toHaveCount(1);
+  await page.screenshot({ path: testInfo.outputPath("label-overview.png"), fullPage: true });
+});

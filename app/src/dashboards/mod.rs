@@ -52,3 +52,39 @@ pub async fn get_artist_dashboard() -> Result<ArtistDashboard, AppError> {
     let artist = user.artist_id.ok_or(AppError::Forbidden)?;
     ssr::artist(&crate::db::pool()?, artist).await
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelDashboard {
+    pub freshness: Vec<Freshness>,
+    pub label: String,
+    /// The label's accounting currency: every amount here is in it.
+    pub currency: String,
+    /// Gross is the label's revenue before the distributor's fee; `net` the payees' part.
+    pub all_time: Line,
+    pub net: String,
+    pub held: String,
+    /// Lines whose amount waits for an exchange rate, left out of the sums above.
+    pub awaiting_rate: i64,
+    pub months: Vec<Line>,
+    pub by_platform: Vec<Line>,
+    pub by_territory: Vec<Line>,
+    pub by_artist: Vec<Line>,
+    pub by_release: Vec<Line>,
+    pub months_chart: String,
+    pub platforms_chart: String,
+}
+
+/// A label's overview: a label manager's own label, or any label for staff.
+#[server(prefix = "/api", endpoint = "label_dashboard")]
+pub async fn get_label_dashboard(label_id: Option<i64>) -> Result<LabelDashboard, AppError> {
+    use crate::auth::Scope;
+    use crate::domain::Role;
+    let user = crate::auth::ssr::require_role(&[Role::LabelManager, Role::Staff]).await?;
+    let label = match (user.scope(), label_id) {
+        (Scope::Label(own), None) => own,
+        (Scope::Label(own), Some(asked)) if asked == own => own,
+        (Scope::Everything, Some(asked)) => asked,
+        _ => return Err(AppError::NotFound),
+    };
+    ssr::label(&crate::db::pool()?, label).await
+}

@@ -69,13 +69,6 @@ pub async fn artist(pool: &PgPool, artist: i64) -> Result<ArtistDashboard, AppEr
     )
     .fetch_all(pool)
     .await?;
-    let line = |label: String, units: i64, earnings: Decimal| Line {
-        label,
-        units,
-        amount: earnings.to_string(),
-        per_stream: (units > 0)
-            .then(|| (earnings / Decimal::from(units)).round_dp(6).normalize().to_string()),
-    };
     let (mut months, mut by_platform, mut by_territory, mut top_tracks) =
         (vec![], vec![], vec![], vec![]);
     let mut all_time = line("All time".into(), 0, Decimal::ZERO);
@@ -105,9 +98,6 @@ pub async fn artist(pool: &PgPool, artist: i64) -> Result<ArtistDashboard, AppEr
     }
     by_territory.truncate(10);
     top_tracks.truncate(10);
-    let points = |lines: &[Line]| -> Vec<(String, f64)> {
-        lines.iter().map(|l| (l.label.clone(), amount(l).to_f64().unwrap_or(0.0))).collect()
-    };
     Ok(ArtistDashboard {
         freshness: freshness(pool).await?,
         months_chart: charts::monthly_line(
@@ -137,4 +127,97 @@ fn amount(line: &Line) -> Decimal {
 
 fn fmt_month(month: Option<NaiveDate>) -> String {
     month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default()
+}
+
+/// A label's revenue from `revenue_summary`: one GROUPING SETS query for every
+/// breakdown. Amounts still waiting for a rate are counted apart, not summed as zero.
+pub async fn label(pool: &PgPool, label: i64) -> Result<super::LabelDashboard, AppError> {
+    let found = sqlx::query!(
+        r#"SELECT name, accounting_currency::text AS "currency!" FROM labels WHERE id = $1"#,
+        label
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let (name, currency) = (found.name, found.currency);
+    let rows = sqlx::query!(
+        r#"
+        SELECT s.accounting_month AS "month?: NaiveDate", s.platform AS "platform?",
+               s.territory::text AS "territory?", a.name AS "artist?", r.title AS "release?",
+               GROUPING(s.accounting_month, s.platform, s.territory, a.name, r.title) AS "set!",
+               sum(s.units)::bigint AS "units!", coalesce(sum(s.gross), 0) AS "gross!",
+               coalesce(sum(s.net), 0) AS "net!", coalesce(sum(s.held), 0) AS "held!",
+               count(*) FILTER (WHERE s.gross IS NULL) AS "awaiting!"
+        FROM revenue_summary s
+        JOIN tracks t ON t.id = s.track_id
+        JOIN releases r ON r.id = t.release_id
+        JOIN artists a ON a.id = r.artist_id
+        WHERE s.label_id = $1
+        GROUP BY GROUPING SETS ((s.accounting_month), (s.platform), (s.territory), (a.name),
+                                (r.id, r.title), ())
+        "#,
+        label
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut d = super::LabelDashboard {
+        freshness: freshness(pool).await?,
+        label: name,
+        currency: currency.clone(),
+        all_time: line("All time".into(), 0, Decimal::ZERO),
+        net: "0".into(),
+        held: "0".into(),
+        awaiting_rate: 0,
+        months: vec![],
+        by_platform: vec![],
+        by_territory: vec![],
+        by_artist: vec![],
+        by_release: vec![],
+        months_chart: String::new(),
+        platforms_chart: String::new(),
+    };
+    let mut months = vec![];
+    for r in rows {
+        let l = |label: String| line(label, r.units, r.gross);
+        // GROUPING's bits, highest first: month, platform, territory, artist, release.
+        match r.set {
+            0b01111 => months.push((r.month, l(fmt_month(r.month)))),
+            0b10111 => d.by_platform.push(l(platform_name(&r.platform.unwrap_or_default()))),
+            0b11011 => d.by_territory.push(l(r.territory.unwrap_or_default())),
+            0b11101 => d.by_artist.push(l(r.artist.unwrap_or_default())),
+            0b11110 => d.by_release.push(l(r.release.unwrap_or_default())),
+            _ => {
+                d.all_time = l("All time".into());
+                d.net = r.net.to_string();
+                d.held = r.held.to_string();
+                d.awaiting_rate = r.awaiting;
+            }
+        }
+    }
+    months.sort_by_key(|(month, _)| *month);
+    d.months = months.into_iter().rev().take(12).rev().map(|(_, l)| l).collect();
+    for list in [&mut d.by_platform, &mut d.by_territory, &mut d.by_artist, &mut d.by_release] {
+        list.sort_by(|a, b| amount(b).cmp(&amount(a)).then(a.label.cmp(&b.label)));
+    }
+    d.by_territory.truncate(10);
+    d.by_release.truncate(10);
+    let unit = format!("Revenue ({currency})");
+    d.months_chart = charts::monthly_line("Revenue by month", &unit, "Revenue", &points(&d.months));
+    d.platforms_chart =
+        charts::bars("Revenue by platform, all time", &unit, &points(&d.by_platform));
+    Ok(d)
+}
+
+fn line(label: String, units: i64, money: Decimal) -> Line {
+    Line {
+        label,
+        units,
+        amount: money.to_string(),
+        per_stream: (units > 0)
+            .then(|| (money / Decimal::from(units)).round_dp(6).normalize().to_string()),
+    }
+}
+
+fn points(lines: &[Line]) -> Vec<(String, f64)> {
+    lines.iter().map(|l| (l.label.clone(), amount(l).to_f64().unwrap_or(0.0))).collect()
 }

@@ -1,8 +1,11 @@
-//! Dashboards as pages: so far the artist's overview on their home page. Charts come
+//! Dashboards as pages: so far the artist's and the label's overviews on their home
+//! pages. Charts come
 //! as SVG from the server; each has a table of the same numbers beside it.
 
 use super::components::{Stat, cents, loaded, thousands};
-use crate::dashboards::{ArtistDashboard, Freshness, Line, get_artist_dashboard};
+use crate::dashboards::{
+    ArtistDashboard, Freshness, LabelDashboard, Line, get_artist_dashboard, get_label_dashboard,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -66,6 +69,9 @@ fn Table(
     first: &'static str,
     lines: Vec<Line>,
     currency: String,
+    /// What the money column is: "Earnings" (an artist's share) or "Revenue".
+    #[prop(default = "Earnings")]
+    money: &'static str,
 ) -> impl IntoView {
     view! {
         <table class="table">
@@ -74,7 +80,7 @@ fn Table(
                 <tr>
                     <th>{first}</th>
                     <th class="num">"Streams"</th>
-                    <th class="num">{format!("Earnings ({currency})")}</th>
+                    <th class="num">{format!("{money} ({currency})")}</th>
                     <th class="num">"Per stream"</th>
                 </tr>
             </thead>
@@ -90,4 +96,58 @@ fn Table(
             </tbody>
         </table>
     }
+}
+
+/// A label manager's overview of their label (staff would pass the label).
+#[component]
+pub fn LabelOverview() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| get_label_dashboard(None));
+    view! { {loaded(dashboard, |d: LabelDashboard| view! { <LabelView d /> })} }
+}
+
+#[component]
+fn LabelView(d: LabelDashboard) -> impl IntoView {
+    let currency = d.currency.clone();
+    if d.all_time.units == 0 {
+        return view! {
+            <FreshnessLine freshness=d.freshness.clone() />
+            <p class="notice">"No revenue yet: it appears here as the platforms' reports for your catalog are loaded."</p>
+        }
+        .into_any();
+    }
+    let waiting = (d.awaiting_rate > 0).then(|| view! {
+        <p class="notice notice-warning">
+            {format!("{} lines wait for an exchange rate into {currency} and are not in these sums yet.", thousands(d.awaiting_rate))}
+        </p>
+    });
+    view! {
+        <FreshnessLine freshness=d.freshness.clone() />
+        {waiting}
+        <div class="stats">
+            <Stat label="revenue, all time" value=format!("{} {currency}", cents(&d.all_time.amount)) />
+            <Stat label="to payees" value=format!("{} {currency}", cents(&d.net)) />
+            <Stat label="held back" value=format!("{} {currency}", cents(&d.held)) />
+            <Stat label="streams" value=thousands(d.all_time.units) />
+        </div>
+        <section class="card chart-card">
+            <figure class="chart" inner_html=d.months_chart.clone()></figure>
+            <Table caption="Revenue by month" first="Month" lines=d.months.clone() currency=currency.clone() money="Revenue" />
+        </section>
+        <section class="card chart-card">
+            <figure class="chart" inner_html=d.platforms_chart.clone()></figure>
+            <Table caption="By platform, all time" first="Platform" lines=d.by_platform.clone() currency=currency.clone() money="Revenue" />
+        </section>
+        <div class="columns-even">
+            <section class="card">
+                <Table caption="By artist" first="Artist" lines=d.by_artist.clone() currency=currency.clone() money="Revenue" />
+            </section>
+            <section class="card">
+                <Table caption="Top releases" first="Release" lines=d.by_release.clone() currency=currency.clone() money="Revenue" />
+            </section>
+        </div>
+        <section class="card">
+            <Table caption="Top territories" first="Territory" lines=d.by_territory.clone() currency=currency.clone() money="Revenue" />
+        </section>
+    }
+    .into_any()
 }

@@ -100,7 +100,9 @@ fn LabelHome(user: SessionUser) -> impl IntoView {
     let catalog = Resource::new(|| (), |_| get_label_catalog());
     view! {
         <h1>{user.scope_name.clone()}</h1>
-        <p class="subtitle">"Your label's artists and releases."</p>
+        <p class="subtitle">"Your label's revenue, artists and releases."</p>
+        <super::dashboard::LabelOverview />
+        <h2 class="section">"Catalog"</h2>
         {loaded(catalog, |LabelCatalog { artists, releases }| {
             let tracks: i64 = releases.iter().map(|r| r.track_count).sum();
             view! {

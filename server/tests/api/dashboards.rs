@@ -10,6 +10,11 @@ use sqlx::postgres::PgPoolOptions;
 /// A label whose release artist is the first payee (60% after a 10% fee), with lines in
 /// February (US 2.00) and March (US 3.00, GB 1.00), 1,000 streams each.
 async fn artist_with_earnings(pool: &PgPool) -> i64 {
+    artist_and_label(pool).await.0
+}
+
+/// [`artist_with_earnings`], with the label.
+async fn artist_and_label(pool: &PgPool) -> (i64, i64) {
     let d = deal(pool, "USD", "0.1", &["0.6", "0.4"], "2026-01").await;
     let artist: i64 = sqlx::query_scalar("SELECT artist_id FROM releases WHERE id = $1")
         .bind(d.release)
@@ -25,7 +30,7 @@ async fn artist_with_earnings(pool: &PgPool) -> i64 {
     load(pool, month("2026-02"), &[fact(pool, &d, "US", "2.00").await]).await;
     let march = [fact(pool, &d, "US", "3.00").await, fact(pool, &d, "GB", "1.00").await];
     load(pool, month("2026-03"), &march).await;
-    artist
+    (artist, d.label)
 }
 
 #[tokio::test]
@@ -86,6 +91,9 @@ async fn dashboards_read_no_facts_and_no_ledger() {
 
     let d = ssr::artist(&reader, artist).await.unwrap();
     assert_eq!(dec(&d.all_time.amount), dec("3.24"));
+    let label: i64 =
+        sqlx::query_scalar("SELECT max(id) FROM labels").fetch_one(&pool).await.unwrap();
+    assert_eq!(dec(&ssr::label(&reader, label).await.unwrap().all_time.amount), dec("6.00"));
     assert!(!ssr::freshness(&reader).await.unwrap().is_empty());
     reader.close().await;
     sqlx::query(&format!("DROP OWNED BY {role}")).execute(&pool).await.unwrap();
@@ -97,4 +105,38 @@ async fn dashboards_read_no_facts_and_no_ledger() {
         .unwrap();
     // Other test databases may hold grants to no one of this name: dropping may wait.
     let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}")).execute(&admin).await;
+}
+
+#[tokio::test]
+async fn a_labels_overview_adds_up_by_hand_and_is_its_managers_only() {
+    use crate::helpers::{PASSWORD, TestApp, user};
+    use app::{domain::Role, users::Link};
+    let app = TestApp::spawn().await;
+    let (_, label) = artist_and_label(&app.pool).await;
+    let (_, other) = artist_and_label(&app.pool).await;
+    let d = ssr::label(&app.pool, label).await.unwrap();
+    assert_eq!(dec(&d.all_time.amount), dec("6.00"), "2.00 + 3.00 + 1.00");
+    assert_eq!(dec(&d.net), dec("5.40"), "after the 10% fee");
+    assert_eq!(d.all_time.units, 3000);
+    let months: Vec<(&str, rust_decimal::Decimal)> =
+        d.months.iter().map(|l| (l.label.as_str(), dec(&l.amount))).collect();
+    assert_eq!(months, [("2026-02", dec("2.00")), ("2026-03", dec("4.00"))]);
+    assert_eq!(d.by_artist.len(), 1);
+    assert_eq!(d.by_release.len(), 1);
+    assert_eq!(d.awaiting_rate, 0);
+
+    user(&app.pool, "lm@x.test", Role::LabelManager, Link::Label(label)).await;
+    let manager = app.browser();
+    manager.login_ok("lm@x.test", PASSWORD).await;
+    let own = manager.call("label_dashboard", &[]).await;
+    assert_eq!(own.status(), reqwest::StatusCode::OK);
+    let body: serde_json::Value = own.json().await.unwrap();
+    assert_eq!(body["all_time"]["amount"].as_str().map(dec), Some(dec("6.00")));
+    let theirs = manager.call("label_dashboard", &[("label_id", &other.to_string())]).await;
+    assert_eq!(theirs.status(), reqwest::StatusCode::NOT_FOUND, "another label is not there");
+    user(&app.pool, "st@x.test", Role::Staff, Link::None).await;
+    let staff = app.browser();
+    staff.login_ok("st@x.test", PASSWORD).await;
+    let any = staff.call("label_dashboard", &[("label_id", &other.to_string())]).await;
+    assert_eq!(any.status(), reqwest::StatusCode::OK);
 }
