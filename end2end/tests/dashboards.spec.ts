@@ -29,3 +29,14 @@ test("a label manager's home shows the label's revenue by month, platform, artis
   await expect(page.locator("table", { has: page.locator("caption", { hasText: "By artist" }) }).getByRole("row")).not.toHaveCount(1);
   await page.screenshot({ path: testInfo.outputPath("label-overview.png"), fullPage: true });
 });
+
+test("staff's overview shows revenue per label, suspense, conflicts and the latest files", async ({ page }, testInfo) => {
+  await logIn(page, logins.staff);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Overview");
+  await expect(page.getByText("reported revenue, all time")).toBeVisible();
+  const labels = page.locator("table", { has: page.locator("caption", { hasText: "Revenue by label" }) });
+  await expect(labels.getByRole("row", { name: /Northern Lights Records/ })).toBeVisible();
+  await expect(labels.getByRole("row", { name: /Suspense/ })).toBeVisible();
+  await expect(page.locator("table caption", { hasText: "Latest report files" })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("staff-overview.png"), fullPage: true });
+});

@@ -88,3 +88,42 @@ pub async fn get_label_dashboard(label_id: Option<i64>) -> Result<LabelDashboard
     };
     ssr::label(&crate::db::pool()?, label).await
 }
+
+/// One label's revenue in the reporting currency, for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelTotal {
+    pub label: String,
+    pub units: i64,
+    /// Reported gross in the reporting currency, all time; lines whose rate is
+    /// missing are counted in `awaiting_rate` instead.
+    pub gross: String,
+    pub awaiting_rate: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentFile {
+    pub id: i64,
+    pub name: String,
+    pub platform: Option<String>,
+    pub month: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffDashboard {
+    pub freshness: Vec<Freshness>,
+    pub currency: String,
+    pub labels: Vec<LabelTotal>,
+    /// Lines that matched no track, in the reporting currency.
+    pub suspense: LabelTotal,
+    pub open_conflicts: i64,
+    pub at_stake: String,
+    pub held: String,
+    pub recent_files: Vec<RecentFile>,
+}
+
+#[server(prefix = "/api", endpoint = "staff_dashboard")]
+pub async fn get_staff_dashboard() -> Result<StaffDashboard, AppError> {
+    crate::auth::ssr::require_role(&[crate::domain::Role::Staff]).await?;
+    ssr::staff(&crate::db::pool()?).await
+}

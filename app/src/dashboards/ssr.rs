@@ -221,3 +221,76 @@ fn line(label: String, units: i64, money: Decimal) -> Line {
 fn points(lines: &[Line]) -> Vec<(String, f64)> {
     lines.iter().map(|l| (l.label.clone(), amount(l).to_f64().unwrap_or(0.0))).collect()
 }
+
+/// Staff's overview: every label's revenue in the reporting currency, suspense, open
+/// conflicts and what they hold, and the latest report files.
+pub async fn staff(pool: &PgPool) -> Result<super::StaffDashboard, AppError> {
+    let totals = sqlx::query!(
+        r#"
+        SELECT l.name AS "label?", sum(s.units)::bigint AS "units!",
+               coalesce(sum(s.reporting_gross), 0) AS "gross!",
+               count(*) FILTER (WHERE s.reporting_gross IS NULL) AS "awaiting!"
+        FROM revenue_summary s LEFT JOIN labels l ON l.id = s.label_id
+        GROUP BY l.name ORDER BY l.name NULLS LAST
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut labels = Vec::new();
+    let mut suspense = super::LabelTotal {
+        label: "Suspense (matches no track)".into(),
+        units: 0,
+        gross: "0".into(),
+        awaiting_rate: 0,
+    };
+    for t in totals {
+        let total = super::LabelTotal {
+            label: t.label.clone().unwrap_or_else(|| suspense.label.clone()),
+            units: t.units,
+            gross: t.gross.to_string(),
+            awaiting_rate: t.awaiting,
+        };
+        match t.label {
+            Some(_) => labels.push(total),
+            None => suspense = total,
+        }
+    }
+    let conflicts = sqlx::query!(
+        r#"
+        SELECT count(*) AS "open!", coalesce(sum(at_stake), 0)::text AS "at_stake!",
+               coalesce(sum(held), 0)::text AS "held!"
+        FROM conflicts WHERE status IN ('open', 'investigating')
+        "#
+    )
+    .fetch_one(pool)
+    .await?;
+    let files = sqlx::query!(
+        r#"
+        SELECT id, file_name, platform, accounting_month AS "month: NaiveDate", status
+        FROM report_files ORDER BY id DESC LIMIT 8
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(super::StaffDashboard {
+        freshness: freshness(pool).await?,
+        currency: sqlx::query_scalar!(r#"SELECT reporting_currency::text AS "c!" FROM settings"#)
+            .fetch_one(pool)
+            .await?,
+        labels,
+        suspense,
+        open_conflicts: conflicts.open,
+        at_stake: conflicts.at_stake,
+        held: conflicts.held,
+        recent_files: files
+            .into_iter()
+            .map(|f| super::RecentFile {
+                id: f.id,
+                name: f.file_name,
+                platform: f.platform.as_deref().map(platform_name),
+                month: f.month.map(|m| m.format("%Y-%m").to_string()),
+                status: f.status,
+            })
+            .collect(),
+    })
+}

@@ -4,7 +4,8 @@
 
 use super::components::{Stat, cents, loaded, thousands};
 use crate::dashboards::{
-    ArtistDashboard, Freshness, LabelDashboard, Line, get_artist_dashboard, get_label_dashboard,
+    ArtistDashboard, Freshness, LabelDashboard, LabelTotal, Line, StaffDashboard,
+    get_artist_dashboard, get_label_dashboard, get_staff_dashboard,
 };
 use leptos::prelude::*;
 
@@ -150,4 +151,66 @@ fn LabelView(d: LabelDashboard) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Staff's overview: revenue per label in the reporting currency, suspense, open
+/// conflicts and their money, the latest report files, and each platform's freshness.
+#[component]
+pub fn StaffOverview() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| get_staff_dashboard());
+    view! { {loaded(dashboard, |d: StaffDashboard| view! { <StaffView d /> })} }
+}
+
+#[component]
+fn StaffView(d: StaffDashboard) -> impl IntoView {
+    let currency = d.currency.clone();
+    let total = |t: &LabelTotal| t.gross.parse::<rust_decimal::Decimal>().unwrap_or_default();
+    let all: rust_decimal::Decimal =
+        d.labels.iter().map(total).sum::<rust_decimal::Decimal>() + total(&d.suspense);
+    let rows: Vec<LabelTotal> = d.labels.iter().cloned().chain([d.suspense.clone()]).collect();
+    view! {
+        <FreshnessLine freshness=d.freshness.clone() />
+        <div class="stats">
+            <Stat label="reported revenue, all time" value=format!("{} {currency}", cents(&all.to_string())) />
+            <Stat label="in suspense" value=format!("{} {currency}", cents(&d.suspense.gross)) />
+            <Stat label="open conflicts" value=thousands(d.open_conflicts) />
+            <Stat label="held by conflicts" value=format!("{} {currency}", cents(&d.held)) />
+        </div>
+        <div class="columns-even">
+            <section class="card">
+                <table class="table">
+                    <caption>{format!("Revenue by label ({currency}, as reported)")}</caption>
+                    <thead>
+                        <tr><th>"Label"</th><th class="num">"Streams"</th><th class="num">"Revenue"</th><th class="num">"Awaiting a rate"</th></tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|t| view! {
+                            <tr>
+                                <td>{t.label}</td>
+                                <td class="num">{thousands(t.units)}</td>
+                                <td class="num" title=format!("exactly {}", t.gross)>{cents(&t.gross)}</td>
+                                <td class="num">{if t.awaiting_rate > 0 { thousands(t.awaiting_rate) } else { "—".into() }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card">
+                <table class="table">
+                    <caption>"Latest report files"</caption>
+                    <thead><tr><th>"File"</th><th>"Platform"</th><th>"Month"</th><th>"Status"</th></tr></thead>
+                    <tbody>
+                        {d.recent_files.into_iter().map(|f| view! {
+                            <tr>
+                                <td><a href=format!("/ingestion/files/{}", f.id)>{f.name}</a></td>
+                                <td>{f.platform.unwrap_or_else(|| "—".into())}</td>
+                                <td>{f.month.unwrap_or_else(|| "—".into())}</td>
+                                <td>{f.status}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        </div>
+    }
 }

@@ -193,6 +193,7 @@ fn StaffHome() -> impl IntoView {
         <h1>"Overview"</h1>
         <p class="subtitle">"Every label and every login on this Backbeat."</p>
         {loaded(alerts, |alerts: Alerts| view! { <ConflictAlerts alerts /> })}
+        <super::dashboard::StaffOverview />
         {loaded(labels, |labels: Vec<LabelSummary>| {
             let releases: i64 = labels.iter().map(|l| l.release_count).sum();
             let tracks: i64 = labels.iter().map(|l| l.track_count).sum();

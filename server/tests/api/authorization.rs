@@ -198,6 +198,7 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
         ("conflict_alerts", vec![], &[Role::Staff]),
         ("artist_dashboard", vec![], &[Role::Artist]),
         ("label_dashboard", vec![], &[Role::LabelManager, Role::Staff]),
+        ("staff_dashboard", vec![], &[Role::Staff]),
         ("set_conflict_alert_amount", vec![("amount", "5".into())], &[Role::Staff]),
         (
             "payout_statement",

@@ -94,6 +94,7 @@ async fn dashboards_read_no_facts_and_no_ledger() {
     let label: i64 =
         sqlx::query_scalar("SELECT max(id) FROM labels").fetch_one(&pool).await.unwrap();
     assert_eq!(dec(&ssr::label(&reader, label).await.unwrap().all_time.amount), dec("6.00"));
+    assert_eq!(ssr::staff(&reader).await.unwrap().labels.len(), 1);
     assert!(!ssr::freshness(&reader).await.unwrap().is_empty());
     reader.close().await;
     sqlx::query(&format!("DROP OWNED BY {role}")).execute(&pool).await.unwrap();
@@ -139,4 +140,20 @@ async fn a_labels_overview_adds_up_by_hand_and_is_its_managers_only() {
     staff.login_ok("st@x.test", PASSWORD).await;
     let any = staff.call("label_dashboard", &[("label_id", &other.to_string())]).await;
     assert_eq!(any.status(), reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn staff_see_every_label_suspense_and_conflicts() {
+    use crate::conflicts::unmatched;
+    let (_, pool) = crate::helpers::fresh_database().await;
+    artist_and_label(&pool).await;
+    artist_and_label(&pool).await;
+    load(&pool, month("2026-03"), &[unmatched(Some("QZZZZ2600001"), None, "0.75")]).await;
+    let d = ssr::staff(&pool).await.unwrap();
+    assert_eq!(d.currency, "USD");
+    let labels: Vec<rust_decimal::Decimal> = d.labels.iter().map(|l| dec(&l.gross)).collect();
+    assert_eq!(labels, [dec("6.00"), dec("6.00")]);
+    assert_eq!(dec(&d.suspense.gross), dec("0.75"));
+    assert_eq!(d.open_conflicts, 1, "the unmatched ISRC");
+    assert_eq!(d.recent_files.len(), 5);
 }
