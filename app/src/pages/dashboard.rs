@@ -181,7 +181,7 @@ fn StaffView(d: StaffDashboard) -> impl IntoView {
                 <table class="table">
                     <caption>{format!("Revenue by label ({currency}, as reported)")}</caption>
                     <thead>
-                        <tr><th>"Label"</th><th class="num">"Streams"</th><th class="num">"Revenue"</th><th class="num">"Awaiting a rate"</th></tr>
+                        <tr><th>"Label"</th><th class="num">"Streams"</th><th class="num">"Revenue"</th><th class="num" title="Lines whose amount waits for an exchange rate">"No rate yet"</th></tr>
                     </thead>
                     <tbody>
                         {rows.into_iter().map(|t| view! {
@@ -204,7 +204,7 @@ fn StaffView(d: StaffDashboard) -> impl IntoView {
                             <tr>
                                 <td><a href=format!("/ingestion/files/{}", f.id)>{f.name}</a></td>
                                 <td>{f.platform.unwrap_or_else(|| "—".into())}</td>
-                                <td>{f.month.unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{f.month.unwrap_or_else(|| "—".into())}</td>
                                 <td>{f.status}</td>
                             </tr>
                         }).collect_view()}
