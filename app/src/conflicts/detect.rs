@@ -343,7 +343,7 @@ async fn metadata_mismatches(
         keys.insert(row.key);
         f.variants.insert(format!(
             "{}: \"{}\" by {}",
-            platform_name(&row.platform),
+            crate::domain::Platform::name_of(&row.platform),
             row.title,
             row.artist
         ));
@@ -738,8 +738,4 @@ fn merge_cause(cause: &str, more: &[String]) -> String {
 
 fn month_of(day: NaiveDate) -> NaiveDate {
     crate::domain::Month::of_period_end(day).first_day()
-}
-
-fn platform_name(code: &str) -> &str {
-    code.parse::<crate::domain::Platform>().map(|p| p.name()).unwrap_or(code)
 }

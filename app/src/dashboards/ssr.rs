@@ -2,6 +2,7 @@
 //! database role that may not read the facts or the ledger).
 
 use super::{ArtistDashboard, Freshness, Line, charts};
+use crate::domain::Platform;
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -23,16 +24,10 @@ pub async fn freshness(pool: &PgPool) -> Result<Vec<Freshness>, AppError> {
     Ok(rows
         .into_iter()
         .map(|r| Freshness {
-            platform: platform_name(&r.platform),
+            platform: Platform::name_of(&r.platform).to_string(),
             through: r.through.format("%Y-%m").to_string(),
         })
         .collect())
-}
-
-fn platform_name(code: &str) -> String {
-    code.parse::<crate::domain::Platform>()
-        .map(|p| p.name().to_string())
-        .unwrap_or_else(|_| code.to_string())
 }
 
 /// An artist's earnings: the `payee_summary` rows of the payees that are this artist,
@@ -79,7 +74,7 @@ pub async fn artist(pool: &PgPool, artist: i64) -> Result<ArtistDashboard, AppEr
         match r.set {
             0b0111 => months.push((r.month, line(fmt_month(r.month), units, earnings))),
             0b1011 => by_platform.push(line(
-                platform_name(&r.platform.unwrap_or_default()),
+                Platform::name_of(&r.platform.unwrap_or_default()).to_string(),
                 units,
                 earnings,
             )),
@@ -182,7 +177,9 @@ pub async fn label(pool: &PgPool, label: i64) -> Result<super::LabelDashboard, A
         // GROUPING's bits, highest first: month, platform, territory, artist, release.
         match r.set {
             0b01111 => months.push((r.month, l(fmt_month(r.month)))),
-            0b10111 => d.by_platform.push(l(platform_name(&r.platform.unwrap_or_default()))),
+            0b10111 => d
+                .by_platform
+                .push(l(Platform::name_of(&r.platform.unwrap_or_default()).to_string())),
             0b11011 => d.by_territory.push(l(r.territory.unwrap_or_default())),
             0b11101 => d.by_artist.push(l(r.artist.unwrap_or_default())),
             0b11110 => d.by_release.push(l(r.release.unwrap_or_default())),
@@ -287,7 +284,7 @@ pub async fn staff(pool: &PgPool) -> Result<super::StaffDashboard, AppError> {
             .map(|f| super::RecentFile {
                 id: f.id,
                 name: f.file_name,
-                platform: f.platform.as_deref().map(platform_name),
+                platform: f.platform.as_deref().map(|p| Platform::name_of(p).to_string()),
                 month: f.month.map(|m| m.format("%Y-%m").to_string()),
                 status: f.status,
             })

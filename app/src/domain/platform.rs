@@ -49,6 +49,12 @@ impl Platform {
         }
     }
 
+    /// The name people read for a platform's database code, or the code itself for a
+    /// platform this build does not know.
+    pub fn name_of(code: &str) -> &str {
+        code.parse::<Platform>().map(|p| p.name()).unwrap_or(code)
+    }
+
     /// The platform behind a DSR sender, from its name (`Spotify AB`, `Amazon Digital
     /// Services LLC`): senders spell their names in many ways, so match on a word.
     pub fn from_sender_name(name: &str) -> Option<Platform> {

@@ -2,7 +2,7 @@
 //! a conflict's page: the competing claims, the lines behind it, what it holds, its
 //! history, and the decisions staff can make.
 
-use super::components::{Stat, WithUser, action_feedback, loaded, successes};
+use super::components::{Stat, WithUser, action_feedback, cents, loaded, successes};
 use crate::conflicts::{
     ActOnConflicts, ClaimSide, ConflictDetail, ConflictRow, KINDS, LineGroup, Queue, QueueFilter,
     STATUSES, SetConflictAlertAmount, conflict_queue, get_conflict, kind_label,
@@ -19,16 +19,13 @@ const VIEWERS: &[Role] = &[Role::LabelManager, Role::Staff];
 /// An amount at full precision as people read it: rounded to cents, with its currency.
 fn money(amount: &Option<String>, currency: &str) -> String {
     match amount.as_deref().map(str::parse::<Decimal>) {
-        Some(Ok(value)) => format!("{} {currency}", value.round_dp(2)),
+        Some(Ok(_)) => format!("{} {currency}", cents(amount.as_deref().unwrap_or_default())),
         _ => "rate missing".to_string(),
     }
 }
 
 fn platform_list(codes: &[String]) -> Vec<String> {
-    codes
-        .iter()
-        .map(|c| c.parse::<Platform>().map(|p| p.name().to_string()).unwrap_or_else(|_| c.clone()))
-        .collect()
+    codes.iter().map(|c| Platform::name_of(c).to_string()).collect()
 }
 
 fn platform_names(codes: &[String]) -> String {

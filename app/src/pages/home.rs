@@ -1,6 +1,6 @@
 //! The role-aware home page: each role lands on its own view of the catalog.
 
-use super::components::{Stat, WithUser, loaded};
+use super::components::{Stat, WithUser, cents, loaded};
 use crate::auth::SessionUser;
 use crate::catalog::{
     ArtistSummary, LabelCatalog, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackSummary,
@@ -269,8 +269,8 @@ fn ConflictAlerts(alerts: Alerts) -> impl IntoView {
                 <h2>{format!("New conflicts with over {threshold} {currency} at stake")}</h2>
                 <ul>
                     {conflicts.into_iter().map(|c| {
-                        let amount = c.at_stake.clone().and_then(|a| a.parse::<rust_decimal::Decimal>().ok())
-                            .map(|a| format!("{} {currency}", a.round_dp(2))).unwrap_or_default();
+                        let amount = c.at_stake.as_deref()
+                            .map(|a| format!("{} {currency}", cents(a))).unwrap_or_default();
                         view! {
                             <li>
                                 <a href=format!("/conflicts/{}", c.id)>{format!("#{} {}", c.id, kind_label(&c.kind))}</a>

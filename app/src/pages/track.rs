@@ -83,8 +83,7 @@ fn describe(hold: &TrackHold) -> String {
     let amount = hold
         .held
         .as_deref()
-        .and_then(|h| h.parse::<rust_decimal::Decimal>().ok())
-        .map(|h| format!("{} {}", h.round_dp(2), hold.currency))
+        .map(|h| format!("{} {}", super::components::cents(h), hold.currency))
         .unwrap_or_else(|| "Revenue".into());
     format!(
         "{amount} held in {} since {}: {why}.",

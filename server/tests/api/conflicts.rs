@@ -3,11 +3,10 @@
 //! their conflict, and every decision moving exactly what was held while the ledger
 //! keeps balancing.
 
-use crate::revenue::{Deal, assert_balanced, deal, dec, month};
+use crate::revenue::{Deal, assert_balanced, close_file, deal, dec, month, new_file};
 use app::conflicts::decide::{self, Action, Decision};
 use app::conflicts::detect::{self, Outcome, Scope};
 use app::domain::{Isrc, Month};
-use app::revenue::ledger;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -66,19 +65,7 @@ pub fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &
 /// allocation, then detection of what the file touched, in one transaction.
 pub async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
     let mut tx = pool.begin().await.unwrap();
-    server::ingest::loader::ensure_partition(&mut tx, month).await.unwrap();
-    let file: i64 = sqlx::query_scalar(
-        "INSERT INTO report_files (sha256, file_name, size_bytes, source, status, platform,
-                                   sender, period_start, period_end, accounting_month)
-         VALUES (encode(sha256(random()::text::bytea), 'hex'), 'spotify.tsv', 0, 'command_line',
-                 'loaded', 'spotify', 'Spotify', $1, $2, $1)
-         RETURNING id",
-    )
-    .bind(month.first_day())
-    .bind(month.last_day())
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
+    let file = new_file(&mut tx, month).await;
     for (number, f) in facts.iter().enumerate() {
         sqlx::query(
             "INSERT INTO stream_facts (report_file_id, line_number, accounting_month, period_start,
@@ -104,16 +91,7 @@ pub async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
         .await
         .unwrap();
     }
-    sqlx::query(
-        "INSERT INTO report_file_totals (report_file_id, currency, gross)
-         SELECT report_file_id, currency, sum(gross) FROM stream_facts
-         WHERE report_file_id = $1 GROUP BY 1, 2",
-    )
-    .bind(file)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    ledger::allocate(&mut tx, &ledger::Scope::Files(vec![file])).await.unwrap();
+    close_file(&mut tx, file).await;
     detect::detect(&mut tx, &Scope::Files(vec![file])).await.unwrap();
     tx.commit().await.unwrap();
     file

@@ -149,19 +149,7 @@ pub async fn contract(
 /// does after its COPY.
 pub async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
     let mut tx = pool.begin().await.unwrap();
-    server::ingest::loader::ensure_partition(&mut tx, month).await.unwrap();
-    let file: i64 = sqlx::query_scalar(
-        "INSERT INTO report_files (sha256, file_name, size_bytes, source, status, platform,
-                                   sender, period_start, period_end, accounting_month)
-         VALUES (encode(sha256(random()::text::bytea), 'hex'), 'test.tsv', 0, 'command_line',
-                 'loaded', 'spotify', 'Spotify', $1, $2, $1)
-         RETURNING id",
-    )
-    .bind(month.first_day())
-    .bind(month.last_day())
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
+    let file = new_file(&mut tx, month).await;
     for (number, l) in lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO stream_facts (report_file_id, line_number, accounting_month, period_start,
@@ -183,6 +171,30 @@ pub async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
         .await
         .unwrap();
     }
+    close_file(&mut tx, file).await;
+    tx.commit().await.unwrap();
+    file
+}
+
+/// A loaded Spotify report file for `month`, with no lines yet (the test writes them).
+pub async fn new_file(tx: &mut sqlx::PgConnection, month: Month) -> i64 {
+    server::ingest::loader::ensure_partition(tx, month).await.unwrap();
+    sqlx::query_scalar(
+        "INSERT INTO report_files (sha256, file_name, size_bytes, source, status, platform,
+                                   sender, period_start, period_end, accounting_month)
+         VALUES (encode(sha256(random()::text::bytea), 'hex'), 'spotify.tsv', 0, 'command_line',
+                 'loaded', 'spotify', 'Spotify', $1, $2, $1)
+         RETURNING id",
+    )
+    .bind(month.first_day())
+    .bind(month.last_day())
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap()
+}
+
+/// What the loader does after writing a file's lines: its totals, then allocation.
+pub async fn close_file(tx: &mut sqlx::PgConnection, file: i64) {
     sqlx::query(
         "INSERT INTO report_file_totals (report_file_id, currency, gross)
          SELECT report_file_id, currency, sum(gross) FROM stream_facts
@@ -192,9 +204,7 @@ pub async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
     .execute(&mut *tx)
     .await
     .unwrap();
-    ledger::allocate(&mut tx, &Scope::Files(vec![file])).await.unwrap();
-    tx.commit().await.unwrap();
-    file
+    ledger::allocate(tx, &Scope::Files(vec![file])).await.unwrap();
 }
 
 /// gross = allocated + held + suspense for every file with facts, each term from its
