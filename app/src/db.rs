@@ -5,9 +5,11 @@ use leptos::prelude::use_context;
 use sqlx::PgPool;
 
 /// The pool the server put into the Leptos context for this request.
+#[track_caller]
 pub fn pool() -> Result<PgPool, AppError> {
+    let caller = std::panic::Location::caller();
     use_context::<PgPool>().ok_or_else(|| {
-        tracing::error!("no database pool in the request context");
+        tracing::error!(%caller, "no database pool in the request context");
         AppError::Internal
     })
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod exports;
 pub mod generate;
 pub mod import;
 pub mod ingest;

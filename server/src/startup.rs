@@ -6,7 +6,7 @@ use crate::ingest::{
     scheduler::Scheduler,
     upload::{self, UploadSettings},
 };
-use crate::{import, statements};
+use crate::{exports, import, statements};
 use anyhow::{Context, Result};
 use app::{App, auth::ssr::SessionPolicy, error::AppError, shell};
 use axum::{
@@ -112,6 +112,7 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         )
         .route("/import/{kind}/template.csv", get(import::web::template_csv))
         .route("/statements/{run}/{payee}/statement.csv", get(statements::csv))
+        .route("/exports/{file}", get(exports::csv))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -1,6 +1,10 @@
 //! Dashboards: what each role logs in to see, read from the summaries that allocation
-//! keeps (`revenue::summary`), never from the facts. So far the artist's overview;
-//! the label and staff overviews, filters and exports are still to come (issue 7).
+//! keeps (`revenue::summary`), never from the facts.
+//!
+//! One analysis serves every role: the URL's [`Filters`] pick the slice, the reader's
+//! role picks the source (an artist's own earnings, a label's revenue, or everything in
+//! the reporting currency; `query::Source`), and each table is a [`Dimension`] sorted
+//! and paged on the server. CSV exports (`server::exports`) run the same queries.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -8,8 +12,13 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod charts;
+pub mod filters;
+#[cfg(feature = "ssr")]
+pub mod query;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use filters::{Dimension, Filters, Sort, SortKey, TableState};
 
 /// How recent a platform's data is: the last accounting month with a loaded report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,86 +27,137 @@ pub struct Freshness {
     pub through: String,
 }
 
-/// One row of a breakdown: streams, money (exact, as text) and money per stream.
+/// Sums over a slice. Money is exact, as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub units: i64,
+    pub amount: String,
+    pub per_stream: Option<String>,
+    /// The payees' part and what is held back; `None` where amounts in several
+    /// currencies would have to be added (everything at once).
+    pub net: Option<String>,
+    pub held: Option<String>,
+    /// Summary rows whose amount waits for an exchange rate: counted, not summed as 0.
+    pub awaiting: i64,
+}
+
+/// One row of a breakdown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
+pub struct Row {
+    /// What the row's filter takes (a platform code, an id, a month); empty for suspense.
+    pub key: String,
     pub label: String,
     pub units: i64,
     pub amount: String,
     pub per_stream: Option<String>,
+    pub awaiting: i64,
 }
 
+/// One page of a table, sorted on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArtistDashboard {
-    pub freshness: Vec<Freshness>,
-    /// The currency of the artist's earnings (their label's).
+pub struct TablePage {
+    pub state: TableState,
+    pub rows: Vec<Row>,
+    pub total_rows: i64,
+    pub per_page: u32,
     pub currency: String,
-    /// The last twelve months with data, oldest first, and all time.
-    pub months: Vec<Line>,
-    pub all_time: Line,
-    pub by_platform: Vec<Line>,
-    pub by_territory: Vec<Line>,
-    pub top_tracks: Vec<Line>,
-    /// Earnings held back (disputed ownership, missing contract or rate).
-    pub held: String,
-    /// SVG markup drawn on the server: earnings by month, and by platform.
-    pub months_chart: String,
-    pub platforms_chart: String,
+    /// "Earnings" (an artist's share) or "Revenue".
+    pub money: String,
 }
 
-/// The logged-in artist's overview: their own earnings only.
-#[server(prefix = "/api", endpoint = "artist_dashboard")]
-pub async fn get_artist_dashboard() -> Result<ArtistDashboard, AppError> {
-    let user = crate::auth::ssr::require_role(&[crate::domain::Role::Artist]).await?;
-    let artist = user.artist_id.ok_or(AppError::Forbidden)?;
-    ssr::artist(&crate::db::pool()?, artist).await
+/// A track whose money changed most between the two periods compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mover {
+    pub track_id: i64,
+    pub title: String,
+    pub now: String,
+    pub before: String,
+}
+
+/// The period shown against the one just before it, of the same length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// `2026-04 – 2026-06`, or one month.
+    pub now_label: String,
+    pub before_label: String,
+    pub now: Totals,
+    pub before: Totals,
+    pub movers: Vec<Mover>,
+}
+
+/// What the filter menus offer: (shown, value) pairs, or values shown as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    pub months: Vec<String>,
+    pub platforms: Vec<(String, String)>,
+    pub territories: Vec<String>,
+    pub usages: Vec<(String, String)>,
+    pub labels: Vec<(String, String)>,
+    pub artists: Vec<(String, String)>,
+    pub releases: Vec<(String, String)>,
+    /// More than one only for an artist paid in several currencies.
+    pub currencies: Vec<String>,
+}
+
+/// Whose numbers a dashboard shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    Artist,
+    Label,
+    Everything,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LabelDashboard {
-    pub freshness: Vec<Freshness>,
-    pub label: String,
-    /// The label's accounting currency: every amount here is in it.
+pub struct Overview {
+    pub view: View,
+    /// The artist's or label's name, or "All labels".
+    pub scope: String,
     pub currency: String,
-    /// Gross is the label's revenue before the distributor's fee; `net` the payees' part.
-    pub all_time: Line,
-    pub net: String,
-    pub held: String,
-    /// Lines whose amount waits for an exchange rate, left out of the sums above.
-    pub awaiting_rate: i64,
-    pub months: Vec<Line>,
-    pub by_platform: Vec<Line>,
-    pub by_territory: Vec<Line>,
-    pub by_artist: Vec<Line>,
-    pub by_release: Vec<Line>,
+    pub money: String,
+    pub freshness: Vec<Freshness>,
+    pub totals: Totals,
+    /// The first and last month with data in the slice.
+    pub span: Option<(String, String)>,
+    pub comparison: Option<Comparison>,
+    /// SVG drawn on the server: money by month stacked by platform, streams by month,
+    /// money by platform.
     pub months_chart: String,
+    pub streams_chart: String,
     pub platforms_chart: String,
+    pub options: Options,
+    /// An artist's earnings after the months of their last approved statement: what the
+    /// next statement would add, before any advance is recouped.
+    pub next_statement: Option<String>,
 }
 
-/// A label's overview: a label manager's own label, or any label for staff.
-#[server(prefix = "/api", endpoint = "label_dashboard")]
-pub async fn get_label_dashboard(label_id: Option<i64>) -> Result<LabelDashboard, AppError> {
-    use crate::auth::Scope;
-    use crate::domain::Role;
-    let user = crate::auth::ssr::require_role(&[Role::LabelManager, Role::Staff]).await?;
-    let label = match (user.scope(), label_id) {
-        (Scope::Label(own), None) => own,
-        (Scope::Label(own), Some(asked)) if asked == own => own,
-        (Scope::Everything, Some(asked)) => asked,
-        _ => return Err(AppError::NotFound),
-    };
-    ssr::label(&crate::db::pool()?, label).await
+/// The reader's dashboard for `filters`: their own numbers only, whatever the URL says
+/// (an artist's payees, a manager's label; staff may pick any label).
+#[server(prefix = "/api", endpoint = "dashboard")]
+pub async fn dashboard(#[server(default)] filters: Filters) -> Result<Overview, AppError> {
+    let user = crate::auth::ssr::require_role(&ssr::READERS).await?;
+    let pool = crate::db::pool()?;
+    let source = ssr::source(&pool, &user, &filters).await?;
+    ssr::overview(&pool, &source, &filters).await
 }
 
-/// One label's revenue in the reporting currency, for staff.
+/// One page of one of the reader's tables.
+#[server(prefix = "/api", endpoint = "dashboard_table")]
+pub async fn dashboard_table(
+    #[server(default)] filters: Filters,
+    table: TableState,
+) -> Result<TablePage, AppError> {
+    let user = crate::auth::ssr::require_role(&ssr::READERS).await?;
+    let pool = crate::db::pool()?;
+    let source = ssr::source(&pool, &user, &filters).await?;
+    ssr::table_page(&pool, &source, &filters, table).await
+}
+
+/// A job's platform and whether its reports are in on time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LabelTotal {
-    pub label: String,
-    pub units: i64,
-    /// Reported gross in the reporting currency, all time; lines whose rate is
-    /// missing are counted in `awaiting_rate` instead.
-    pub gross: String,
-    pub awaiting_rate: i64,
+pub struct SourceFreshness {
+    pub job: String,
+    pub platform: String,
+    pub freshness: crate::ingestion::Freshness,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,13 +169,11 @@ pub struct RecentFile {
     pub status: String,
 }
 
+/// What only staff watch: ingestion per source, conflicts, the latest files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffDashboard {
-    pub freshness: Vec<Freshness>,
     pub currency: String,
-    pub labels: Vec<LabelTotal>,
-    /// Lines that matched no track, in the reporting currency.
-    pub suspense: LabelTotal,
+    pub sources: Vec<SourceFreshness>,
     pub open_conflicts: i64,
     pub at_stake: String,
     pub held: String,

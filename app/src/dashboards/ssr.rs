@@ -1,13 +1,82 @@
-//! The dashboards' SQL: summaries and report files only (a test runs these queries as a
-//! database role that may not read the facts or the ledger).
+//! Assembling the dashboards from `query`'s sums: whose numbers (the source), the
+//! overview with its charts and comparison, table pages, and staff's own watch list.
 
-use super::{ArtistDashboard, Freshness, Line, charts};
-use crate::domain::Platform;
+use super::query::{self, Source};
+use super::{
+    Comparison, Filters, Freshness, Mover, Overview, RecentFile, SourceFreshness, StaffDashboard,
+    TablePage, TableState, View, charts,
+};
+use crate::auth::{Scope, SessionUser};
+use crate::domain::{Month, Platform, Role};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sqlx::PgPool;
+
+pub const READERS: [Role; 3] = [Role::Artist, Role::LabelManager, Role::Staff];
+
+/// The reader's source for `filters`: an artist's own earnings (in the currency asked
+/// for, else the one they earn most in), a manager's own label, or for staff the label
+/// asked for or everything. Asking for another's label is "not found".
+pub async fn source(
+    pool: &PgPool,
+    user: &SessionUser,
+    filters: &Filters,
+) -> Result<Source, AppError> {
+    match (user.scope(), filters.label) {
+        (Scope::Artist(artist), None) => {
+            let currency = match filters.currency {
+                Some(currency) => currency.code().to_string(),
+                None => artist_currencies(pool, artist)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| "USD".into()),
+            };
+            Ok(Source::Artist { artist, currency })
+        }
+        (Scope::Label(own), None) => label_source(pool, own).await,
+        (Scope::Label(own), Some(asked)) if asked == own => label_source(pool, own).await,
+        (Scope::Everything, Some(label)) => label_source(pool, label).await,
+        (Scope::Everything, None) => {
+            Ok(Source::Everything { currency: reporting_currency(pool).await? })
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn label_source(pool: &PgPool, label: i64) -> Result<Source, AppError> {
+    let currency = sqlx::query_scalar!(
+        r#"SELECT accounting_currency::text AS "currency!" FROM labels WHERE id = $1"#,
+        label
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Source::Label { label, currency })
+}
+
+async fn reporting_currency(pool: &PgPool) -> Result<String, AppError> {
+    Ok(sqlx::query_scalar!(r#"SELECT reporting_currency::text AS "c!" FROM settings"#)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The currencies an artist earns in, most earned first.
+async fn artist_currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT s.currency::text AS "currency!" FROM payee_summary s
+        JOIN payees p ON p.id = s.payee_id
+        WHERE p.artist_id = $1
+        GROUP BY s.currency ORDER BY sum(s.earnings) DESC, s.currency
+        "#,
+        artist
+    )
+    .fetch_all(pool)
+    .await?)
+}
 
 /// Per platform, the last accounting month with a loaded report.
 pub async fn freshness(pool: &PgPool) -> Result<Vec<Freshness>, AppError> {
@@ -30,228 +99,247 @@ pub async fn freshness(pool: &PgPool) -> Result<Vec<Freshness>, AppError> {
         .collect())
 }
 
-/// An artist's earnings: the `payee_summary` rows of the payees that are this artist,
-/// in the currency they earn most in.
-pub async fn artist(pool: &PgPool, artist: i64) -> Result<ArtistDashboard, AppError> {
-    let currency = sqlx::query_scalar!(
+/// The overview of a slice: totals, the two latest periods compared, charts, menus.
+pub async fn overview(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+) -> Result<Overview, AppError> {
+    let (view, scope) = scope_name(pool, source).await?;
+    let totals = query::totals(pool, source, filters, None).await?;
+    let span = query::month_span(pool, source, filters).await?;
+    let comparison = match span {
+        Some(span) => Some(compare(pool, source, filters, span).await?),
+        None => None,
+    };
+    let currency = source.currency().to_string();
+    let money = source.money().to_string();
+    let charts = draw(pool, source, filters, &money, &currency).await?;
+    let mut options = query::options(pool, source).await?;
+    if view == View::Everything || filters.label.is_some() {
+        options.labels = labels(pool).await?;
+    }
+    // The next statement is the artist's whole catalog: shown only when the page is.
+    let whole = filters.is_whole_catalog() && filters.from.is_none() && filters.to.is_none();
+    let next_statement = match source {
+        Source::Artist { artist, currency } if whole => {
+            Some(next_statement(pool, *artist, currency).await?)
+        }
+        _ => None,
+    };
+    if let Source::Artist { artist, .. } = source {
+        options.currencies = artist_currencies(pool, *artist).await?;
+    }
+    Ok(Overview {
+        view,
+        scope,
+        currency,
+        money,
+        freshness: freshness(pool).await?,
+        totals,
+        span: span.map(|(lo, hi)| (lo.to_string(), hi.to_string())),
+        comparison,
+        months_chart: charts.months,
+        streams_chart: charts.streams,
+        platforms_chart: charts.platforms,
+        options,
+        next_statement,
+    })
+}
+
+async fn scope_name(pool: &PgPool, source: &Source) -> Result<(View, String), AppError> {
+    Ok(match source {
+        Source::Artist { artist, .. } => {
+            let name = sqlx::query_scalar!("SELECT name FROM artists WHERE id = $1", artist)
+                .fetch_one(pool)
+                .await?;
+            (View::Artist, name)
+        }
+        Source::Label { label, .. } => {
+            let name = sqlx::query_scalar!("SELECT name FROM labels WHERE id = $1", label)
+                .fetch_one(pool)
+                .await?;
+            (View::Label, name)
+        }
+        Source::Everything { .. } => (View::Everything, "All labels".to_string()),
+    })
+}
+
+async fn labels(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    let rows = sqlx::query!("SELECT id, name FROM labels ORDER BY name").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|r| (r.name, r.id.to_string())).collect())
+}
+
+/// The last `n` months of the span (the chosen period, or the latest month with data)
+/// against the `n` months before them.
+async fn compare(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    span: (Month, Month),
+) -> Result<Comparison, AppError> {
+    let now = match (filters.from, filters.to) {
+        (Some(from), Some(to)) => (from, to),
+        (Some(from), None) => (from, span.1),
+        _ => (span.1, span.1),
+    };
+    let length = months_between(now.0, now.1) + 1;
+    let before_end = now.0.previous();
+    let before_start = (1..length).fold(before_end, |m, _| m.previous());
+    let before = (before_start, before_end);
+    let unfiltered_period = Filters { from: None, to: None, ..filters.clone() };
+    // One track's page has no other tracks to move against.
+    let movers = match filters.track {
+        Some(_) => Vec::new(),
+        None => query::movers(pool, source, &unfiltered_period, before, now).await?,
+    };
+    Ok(Comparison {
+        now_label: period_label(now),
+        before_label: period_label(before),
+        now: query::totals(pool, source, &unfiltered_period, Some(now)).await?,
+        before: query::totals(pool, source, &unfiltered_period, Some(before)).await?,
+        movers: movers
+            .into_iter()
+            .map(|(track_id, title, now, before)| Mover {
+                track_id,
+                title,
+                now: now.to_string(),
+                before: before.to_string(),
+            })
+            .collect(),
+    })
+}
+
+fn months_between(from: Month, to: Month) -> i32 {
+    (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
+}
+
+fn period_label((from, to): (Month, Month)) -> String {
+    if from == to { from.to_string() } else { format!("{from} – {to}") }
+}
+
+/// The charts of a slice: money by month stacked by platform and streams by month
+/// (the last 24 months), and money by platform.
+async fn draw(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    money: &str,
+    currency: &str,
+) -> Result<Charts, AppError> {
+    let cells = query::month_platform(pool, source, filters).await?;
+    let mut months: Vec<String> = cells.iter().map(|c| c.month.clone()).collect();
+    months.dedup();
+    let shown = months.split_off(months.len().saturating_sub(24));
+    let mut platforms: Vec<(String, Decimal)> = Vec::new();
+    for cell in &cells {
+        match platforms.iter_mut().find(|(p, _)| *p == cell.platform) {
+            Some((_, sum)) => *sum += cell.amount,
+            None => platforms.push((cell.platform.clone(), cell.amount)),
+        }
+    }
+    platforms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let float = |d: Decimal| d.to_f64().unwrap_or(0.0);
+    let series: Vec<(String, Vec<f64>)> = platforms
+        .iter()
+        .map(|(platform, _)| {
+            let values = shown
+                .iter()
+                .map(|m| {
+                    cells
+                        .iter()
+                        .find(|c| c.month == *m && c.platform == *platform)
+                        .map_or(0.0, |c| float(c.amount))
+                })
+                .collect();
+            (Platform::name_of(platform).to_string(), values)
+        })
+        .collect();
+    let streams: Vec<(String, f64)> = shown
+        .iter()
+        .map(|m| {
+            let units: i64 = cells.iter().filter(|c| c.month == *m).map(|c| c.units).sum();
+            (m.clone(), units as f64)
+        })
+        .collect();
+    let unit = format!("{money} ({currency})");
+    let bars: Vec<(String, f64)> = platforms
+        .iter()
+        .map(|(p, amount)| (Platform::name_of(p).to_string(), float(*amount)))
+        .collect();
+    Ok(Charts {
+        months: charts::stacked_months(
+            &format!("{money} by month and platform"),
+            &unit,
+            &shown,
+            &series,
+        ),
+        streams: charts::monthly_line("Streams by month", "Streams", "Streams", &streams),
+        platforms: charts::bars(&format!("{money} by platform"), &unit, &bars),
+    })
+}
+
+struct Charts {
+    months: String,
+    streams: String,
+    platforms: String,
+}
+
+/// An artist's earnings in `currency` from months after their labels' last approved
+/// runs: what the next statement would add, before advances are recouped.
+async fn next_statement(pool: &PgPool, artist: i64, currency: &str) -> Result<String, AppError> {
+    let sum = sqlx::query_scalar!(
         r#"
-        SELECT s.currency::text AS "currency!" FROM payee_summary s
-        JOIN payees p ON p.id = s.payee_id
-        WHERE p.artist_id = $1
-        GROUP BY s.currency ORDER BY sum(s.earnings) DESC LIMIT 1
-        "#,
-        artist
-    )
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or_else(|| "USD".to_string());
-    // One query for every breakdown: grouping sets over the artist's rows.
-    let rows = sqlx::query!(
-        r#"
-        SELECT s.accounting_month AS "month?: NaiveDate", s.platform AS "platform?",
-               s.territory::text AS "territory?", t.title AS "track?",
-               GROUPING(s.accounting_month, s.platform, s.territory, t.title) AS "set!",
-               sum(s.units)::bigint AS "units!", sum(s.earnings) AS "earnings!",
-               sum(s.held) AS "held!"
+        SELECT coalesce(sum(s.earnings), 0) AS "sum!"
         FROM payee_summary s
         JOIN payees p ON p.id = s.payee_id
         JOIN tracks t ON t.id = s.track_id
+        JOIN releases r ON r.id = t.release_id
         WHERE p.artist_id = $1 AND s.currency = $2
-        GROUP BY GROUPING SETS ((s.accounting_month), (s.platform), (s.territory), (t.title), ())
+          AND s.accounting_month > coalesce(
+              (SELECT max(period_end) FROM payout_runs
+               WHERE label_id = r.label_id AND status IN ('approved', 'paid')),
+              '-infinity')
         "#,
         artist,
         currency
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    let (mut months, mut by_platform, mut by_territory, mut top_tracks) =
-        (vec![], vec![], vec![], vec![]);
-    let mut all_time = line("All time".into(), 0, Decimal::ZERO);
-    let mut held = Decimal::ZERO;
-    for r in rows {
-        let (units, earnings) = (r.units, r.earnings);
-        // GROUPING's bits, highest first: month, platform, territory, track; 0 = grouped by it.
-        match r.set {
-            0b0111 => months.push((r.month, line(fmt_month(r.month), units, earnings))),
-            0b1011 => by_platform.push(line(
-                Platform::name_of(&r.platform.unwrap_or_default()).to_string(),
-                units,
-                earnings,
-            )),
-            0b1101 => by_territory.push(line(r.territory.unwrap_or_default(), units, earnings)),
-            0b1110 => top_tracks.push(line(r.track.unwrap_or_default(), units, earnings)),
-            _ => {
-                all_time = line("All time".into(), units, earnings);
-                held = r.held;
-            }
-        }
-    }
-    months.sort_by_key(|(month, _)| *month);
-    let months: Vec<Line> = months.into_iter().rev().take(12).rev().map(|(_, l)| l).collect();
-    for list in [&mut by_platform, &mut by_territory, &mut top_tracks] {
-        list.sort_by(|a, b| amount(b).cmp(&amount(a)).then(a.label.cmp(&b.label)));
-    }
-    by_territory.truncate(10);
-    top_tracks.truncate(10);
-    Ok(ArtistDashboard {
-        freshness: freshness(pool).await?,
-        months_chart: charts::monthly_line(
-            "Your earnings by month",
-            &format!("Earnings ({currency})"),
-            "Earnings",
-            &points(&months),
-        ),
-        platforms_chart: charts::bars(
-            "Your earnings by platform, all time",
-            &format!("Earnings ({currency})"),
-            &points(&by_platform),
-        ),
-        currency,
-        months,
-        all_time,
-        by_platform,
-        by_territory,
-        top_tracks,
-        held: held.to_string(),
+    Ok(sum.to_string())
+}
+
+pub async fn table_page(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    state: TableState,
+) -> Result<TablePage, AppError> {
+    let (rows, total_rows) = query::table(pool, source, filters, state, Some(state.page)).await?;
+    Ok(TablePage {
+        state,
+        rows,
+        total_rows,
+        per_page: query::per_page(state.by),
+        currency: source.currency().to_string(),
+        money: source.money().to_string(),
     })
 }
 
-fn amount(line: &Line) -> Decimal {
-    line.amount.parse().unwrap_or_default()
-}
-
-fn fmt_month(month: Option<NaiveDate>) -> String {
-    month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default()
-}
-
-/// A label's revenue from `revenue_summary`: one GROUPING SETS query for every
-/// breakdown. Amounts still waiting for a rate are counted apart, not summed as zero.
-pub async fn label(pool: &PgPool, label: i64) -> Result<super::LabelDashboard, AppError> {
-    let found = sqlx::query!(
-        r#"SELECT name, accounting_currency::text AS "currency!" FROM labels WHERE id = $1"#,
-        label
-    )
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let (name, currency) = (found.name, found.currency);
-    let rows = sqlx::query!(
-        r#"
-        SELECT s.accounting_month AS "month?: NaiveDate", s.platform AS "platform?",
-               s.territory::text AS "territory?", a.name AS "artist?", r.title AS "release?",
-               GROUPING(s.accounting_month, s.platform, s.territory, a.name, r.title) AS "set!",
-               sum(s.units)::bigint AS "units!", coalesce(sum(s.gross), 0) AS "gross!",
-               coalesce(sum(s.net), 0) AS "net!", coalesce(sum(s.held), 0) AS "held!",
-               count(*) FILTER (WHERE s.gross IS NULL) AS "awaiting!"
-        FROM revenue_summary s
-        JOIN tracks t ON t.id = s.track_id
-        JOIN releases r ON r.id = t.release_id
-        JOIN artists a ON a.id = r.artist_id
-        WHERE s.label_id = $1
-        GROUP BY GROUPING SETS ((s.accounting_month), (s.platform), (s.territory), (a.name),
-                                (r.id, r.title), ())
-        "#,
-        label
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut d = super::LabelDashboard {
-        freshness: freshness(pool).await?,
-        label: name,
-        currency: currency.clone(),
-        all_time: line("All time".into(), 0, Decimal::ZERO),
-        net: "0".into(),
-        held: "0".into(),
-        awaiting_rate: 0,
-        months: vec![],
-        by_platform: vec![],
-        by_territory: vec![],
-        by_artist: vec![],
-        by_release: vec![],
-        months_chart: String::new(),
-        platforms_chart: String::new(),
-    };
-    let mut months = vec![];
-    for r in rows {
-        let l = |label: String| line(label, r.units, r.gross);
-        // GROUPING's bits, highest first: month, platform, territory, artist, release.
-        match r.set {
-            0b01111 => months.push((r.month, l(fmt_month(r.month)))),
-            0b10111 => d
-                .by_platform
-                .push(l(Platform::name_of(&r.platform.unwrap_or_default()).to_string())),
-            0b11011 => d.by_territory.push(l(r.territory.unwrap_or_default())),
-            0b11101 => d.by_artist.push(l(r.artist.unwrap_or_default())),
-            0b11110 => d.by_release.push(l(r.release.unwrap_or_default())),
-            _ => {
-                d.all_time = l("All time".into());
-                d.net = r.net.to_string();
-                d.held = r.held.to_string();
-                d.awaiting_rate = r.awaiting;
-            }
-        }
-    }
-    months.sort_by_key(|(month, _)| *month);
-    d.months = months.into_iter().rev().take(12).rev().map(|(_, l)| l).collect();
-    for list in [&mut d.by_platform, &mut d.by_territory, &mut d.by_artist, &mut d.by_release] {
-        list.sort_by(|a, b| amount(b).cmp(&amount(a)).then(a.label.cmp(&b.label)));
-    }
-    d.by_territory.truncate(10);
-    d.by_release.truncate(10);
-    let unit = format!("Revenue ({currency})");
-    d.months_chart = charts::monthly_line("Revenue by month", &unit, "Revenue", &points(&d.months));
-    d.platforms_chart =
-        charts::bars("Revenue by platform, all time", &unit, &points(&d.by_platform));
-    Ok(d)
-}
-
-fn line(label: String, units: i64, money: Decimal) -> Line {
-    Line {
-        label,
-        units,
-        amount: money.to_string(),
-        per_stream: (units > 0)
-            .then(|| (money / Decimal::from(units)).round_dp(6).normalize().to_string()),
-    }
-}
-
-fn points(lines: &[Line]) -> Vec<(String, f64)> {
-    lines.iter().map(|l| (l.label.clone(), amount(l).to_f64().unwrap_or(0.0))).collect()
-}
-
-/// Staff's overview: every label's revenue in the reporting currency, suspense, open
+/// Staff's watch list: each ingestion job's freshness against its target, open
 /// conflicts and what they hold, and the latest report files.
-pub async fn staff(pool: &PgPool) -> Result<super::StaffDashboard, AppError> {
-    let totals = sqlx::query!(
-        r#"
-        SELECT l.name AS "label?", sum(s.units)::bigint AS "units!",
-               coalesce(sum(s.reporting_gross), 0) AS "gross!",
-               count(*) FILTER (WHERE s.reporting_gross IS NULL) AS "awaiting!"
-        FROM revenue_summary s LEFT JOIN labels l ON l.id = s.label_id
-        GROUP BY l.name ORDER BY l.name NULLS LAST
-        "#
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut labels = Vec::new();
-    let mut suspense = super::LabelTotal {
-        label: "Suspense (matches no track)".into(),
-        units: 0,
-        gross: "0".into(),
-        awaiting_rate: 0,
-    };
-    for t in totals {
-        let total = super::LabelTotal {
-            label: t.label.clone().unwrap_or_else(|| suspense.label.clone()),
-            units: t.units,
-            gross: t.gross.to_string(),
-            awaiting_rate: t.awaiting,
-        };
-        match t.label {
-            Some(_) => labels.push(total),
-            None => suspense = total,
-        }
-    }
+pub async fn staff(pool: &PgPool) -> Result<StaffDashboard, AppError> {
+    let jobs = crate::ingestion::ssr::overview(pool).await?.jobs;
+    let sources = jobs
+        .into_iter()
+        .filter_map(|job| {
+            job.platform.map(|platform| SourceFreshness {
+                job: job.name,
+                platform,
+                freshness: job.freshness,
+            })
+        })
+        .collect();
     let conflicts = sqlx::query!(
         r#"
         SELECT count(*) AS "open!", coalesce(sum(at_stake), 0)::text AS "at_stake!",
@@ -269,19 +357,15 @@ pub async fn staff(pool: &PgPool) -> Result<super::StaffDashboard, AppError> {
     )
     .fetch_all(pool)
     .await?;
-    Ok(super::StaffDashboard {
-        freshness: freshness(pool).await?,
-        currency: sqlx::query_scalar!(r#"SELECT reporting_currency::text AS "c!" FROM settings"#)
-            .fetch_one(pool)
-            .await?,
-        labels,
-        suspense,
+    Ok(StaffDashboard {
+        currency: reporting_currency(pool).await?,
+        sources,
         open_conflicts: conflicts.open,
         at_stake: conflicts.at_stake,
         held: conflicts.held,
         recent_files: files
             .into_iter()
-            .map(|f| super::RecentFile {
+            .map(|f| RecentFile {
                 id: f.id,
                 name: f.file_name,
                 platform: f.platform.as_deref().map(|p| Platform::name_of(p).to_string()),

@@ -29,12 +29,12 @@ where
                 let render = render.clone();
                 let next = location.pathname.get_untracked() + &location.search.get_untracked();
                 Suspend::new(async move {
-                    match auth.user.await {
+                    match settled(auth.user).await {
                         Ok(Some(user)) if user.must_change_password && !allow_pending_password => {
                             view! { <Redirect path="/account" /> }.into_any()
                         }
                         Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => {
-                            render(user).into_any()
+                            untrack(|| render(user).into_any())
                         }
                         Ok(Some(_)) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
                         Ok(None) => view! { <Redirect path=login_path(&next) /> }.into_any(),
@@ -81,13 +81,42 @@ where
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value).into_any(),
+                    match settled(resource).await {
+                        Ok(value) => untrack(|| render(value).into_any()),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })
             }}
         </Transition>
+    }
+}
+
+/// `resource`'s value once it has loaded, for a `Suspend` to render with.
+///
+/// On the server a `Suspense` runs its closure again each time it checks its children
+/// for pending loads (leptos's `dry_resolve`), and each run makes a new `Suspend`,
+/// which is polled once and dropped. Were the value ready at that first poll, every
+/// dropped run would render its view too: every resource beneath would be made again,
+/// the extra ones dropped mid-query (their server functions then find no database
+/// pool) yet still sent to the browser, which hydrates against the wrong values and
+/// fails. So on the server the wait is untracked and yields once before answering:
+/// only the run the `Suspense` really awaits renders. In the browser the wait is
+/// tracked, so the view follows the resource when it reloads.
+pub async fn settled<T>(resource: Resource<T>) -> T
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    #[cfg(feature = "ssr")]
+    {
+        use std::future::IntoFuture;
+        let value =
+            leptos::reactive::computed::ScopedFuture::new_untracked(resource.into_future()).await;
+        tokio::task::yield_now().await;
+        value
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        resource.await
     }
 }
 

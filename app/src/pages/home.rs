@@ -30,7 +30,7 @@ fn ArtistHome(user: SessionUser) -> impl IntoView {
     view! {
         <h1>{user.scope_name.clone()}</h1>
         <p class="subtitle">"What your music earned, and your releases."</p>
-        <super::dashboard::ArtistOverview />
+        <super::dashboard::AnalysisView data=super::dashboard::Analysis::new(user.role, None) />
         <h2 class="section">"Your releases"</h2>
         {loaded(releases, |releases: Vec<ReleaseWithTracks>| {
             let track_count: usize = releases.iter().map(|r| r.tracks.len()).sum();
@@ -101,7 +101,8 @@ fn LabelHome(user: SessionUser) -> impl IntoView {
     view! {
         <h1>{user.scope_name.clone()}</h1>
         <p class="subtitle">"Your label's revenue, artists and releases."</p>
-        <super::dashboard::LabelOverview />
+        <super::dashboard::AnalysisView data=super::dashboard::Analysis::new(user.role, None) />
+        <super::dashboard::LabelPayouts />
         <h2 class="section">"Catalog"</h2>
         {loaded(catalog, |LabelCatalog { artists, releases }| {
             let tracks: i64 = releases.iter().map(|r| r.track_count).sum();
@@ -193,7 +194,9 @@ fn StaffHome() -> impl IntoView {
         <h1>"Overview"</h1>
         <p class="subtitle">"Every label and every login on this Backbeat."</p>
         {loaded(alerts, |alerts: Alerts| view! { <ConflictAlerts alerts /> })}
-        <super::dashboard::StaffOverview />
+        <super::dashboard::StaffWatch />
+        <h2 class="section">"Revenue"</h2>
+        <super::dashboard::AnalysisView data=super::dashboard::Analysis::new(Role::Staff, None) />
         {loaded(labels, |labels: Vec<LabelSummary>| {
             let releases: i64 = labels.iter().map(|l| l.release_count).sum();
             let tracks: i64 = labels.iter().map(|l| l.track_count).sum();

@@ -27,7 +27,7 @@ use leptos_router::{
     path,
 };
 
-pub use components::{ErrorNotice, WithUser};
+pub use components::{ErrorNotice, WithUser, thousands};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -1,6 +1,9 @@
 use super::components::{WithUser, loaded};
+use super::dashboard::{Analysis, AnalysisView};
+use crate::auth::SessionUser;
 use crate::catalog::{TrackDetail, format_duration, get_track_detail};
 use crate::conflicts::{TrackHold, track_holds};
+use crate::domain::Role;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,12 +11,15 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TrackPage() -> impl IntoView {
-    view! { <WithUser render=|_| view! { <Track /> } /> }
+    view! { <WithUser render=|user: SessionUser| view! { <Track role=user.role /> } /> }
 }
 
 #[component]
-fn Track() -> impl IntoView {
+fn Track(role: Role) -> impl IntoView {
     let params = use_params_map();
+    let id = params.read_untracked().get("id").and_then(|id| id.parse::<i64>().ok());
+    // Made here, before the track loads, so that hydration finds its data.
+    let analysis = Analysis::new(role, Some(id.unwrap_or(0)));
     let detail = Resource::new(
         move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()),
         |id| async move {
@@ -23,7 +29,7 @@ fn Track() -> impl IntoView {
             }
         },
     );
-    loaded(detail, |TrackDetail { track, release }| {
+    loaded(detail, move |TrackDetail { track, release }| {
         view! {
             <Title text=track.title.clone() />
             <p class="breadcrumb"><a href="/">"Home"</a> " / " {release.title.clone()}</p>
@@ -44,10 +50,8 @@ fn Track() -> impl IntoView {
                 <dd>{format_duration(track.duration_seconds)}</dd>
             </dl>
             <Holds track_id=track.id />
-            <p class="notice">
-                "Streams and revenue per platform, territory and month appear here with the "
-                "dashboards (not built yet). Statements already show what the track earned each payee."
-            </p>
+            <h2 class="section">"Performance"</h2>
+            <AnalysisView data=analysis />
         }
     })
 }
@@ -60,7 +64,7 @@ fn Holds(track_id: i64) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let holds = holds.await.unwrap_or_default();
+                let holds = super::components::settled(holds).await.unwrap_or_default();
                 (!holds.is_empty()).then(|| view! {
                     <section class="notice notice-warning" data-testid="track-holds">
                         <h2>"Revenue on hold"</h2>

@@ -196,8 +196,17 @@ fn guarded_calls(catalog: &Catalog) -> Vec<GuardedCall> {
             &[Role::Artist, Role::LabelManager, Role::Staff],
         ),
         ("conflict_alerts", vec![], &[Role::Staff]),
-        ("artist_dashboard", vec![], &[Role::Artist]),
-        ("label_dashboard", vec![], &[Role::LabelManager, Role::Staff]),
+        ("dashboard", vec![], &[Role::Artist, Role::LabelManager, Role::Staff]),
+        (
+            "dashboard_table",
+            vec![
+                ("table[by]", "territory".into()),
+                ("table[sort][key]", "amount".into()),
+                ("table[sort][descending]", "true".into()),
+                ("table[page]", "1".into()),
+            ],
+            &[Role::Artist, Role::LabelManager, Role::Staff],
+        ),
         ("staff_dashboard", vec![], &[Role::Staff]),
         ("set_conflict_alert_amount", vec![("amount", "5".into())], &[Role::Staff]),
         (

@@ -64,14 +64,25 @@ pub fn unmatched(isrc: Option<&str>, platform_id: Option<&'static str>, gross: &
 /// Loads a Spotify report of `facts` for `month` as the loader does: facts, then
 /// allocation, then detection of what the file touched, in one transaction.
 pub async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
+    load_on(pool, month, "spotify", facts).await
+}
+
+/// [`load`], the report being `platform`'s.
+pub async fn load_on(pool: &PgPool, month: Month, platform: &str, facts: &[Fact]) -> i64 {
     let mut tx = pool.begin().await.unwrap();
     let file = new_file(&mut tx, month).await;
+    sqlx::query("UPDATE report_files SET platform = $2 WHERE id = $1")
+        .bind(file)
+        .bind(platform)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     for (number, f) in facts.iter().enumerate() {
         sqlx::query(
             "INSERT INTO stream_facts (report_file_id, line_number, accounting_month, period_start,
                  period_end, platform, territory, usage_type, isrc, platform_track_id, track_id,
                  title, artist, units, gross, currency, collector)
-             VALUES ($1, $2, $3, $3, $4, 'spotify', $5, 'premium', $6, $7, $8, $9, $10, 1000,
+             VALUES ($1, $2, $3, $3, $4, $14, $5, 'premium', $6, $7, $8, $9, $10, 1000,
                      $11, $12, $13)",
         )
         .bind(file)
@@ -87,6 +98,7 @@ pub async fn load(pool: &PgPool, month: Month, facts: &[Fact]) -> i64 {
         .bind(f.gross)
         .bind(f.currency)
         .bind(f.collector)
+        .bind(platform)
         .execute(&mut *tx)
         .await
         .unwrap();

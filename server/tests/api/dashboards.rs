@@ -1,20 +1,22 @@
-//! Dashboards: their numbers for a crafted dataset, worked out by hand; their scope; and
-//! proof that they read the summaries only.
+//! Dashboards: their numbers for a crafted dataset, worked out by hand, with filters,
+//! sorting, paging and the CSV export; their scope; and proof that they read the
+//! summaries only.
 
-use crate::conflicts::{fact, load};
+use crate::conflicts::{fact, load, load_on};
+use crate::helpers::{Browser, PASSWORD, TestApp, user};
 use crate::revenue::{deal, dec, month};
-use app::dashboards::ssr;
+use app::dashboards::query::{self, Source};
+use app::dashboards::{Dimension, Filters, Sort, SortKey, TableState, ssr};
+use app::{domain::Role, users::Link};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-/// A label whose release artist is the first payee (60% after a 10% fee), with lines in
-/// February (US 2.00) and March (US 3.00, GB 1.00), 1,000 streams each.
-async fn artist_with_earnings(pool: &PgPool) -> i64 {
-    artist_and_label(pool).await.0
-}
-
-/// [`artist_with_earnings`], with the label.
-async fn artist_and_label(pool: &PgPool) -> (i64, i64) {
+/// A label whose release artist is the first payee (60% after a 10% fee): Spotify in
+/// February (US 2.00) and March (US 3.00, GB 1.00), Apple Music in March (US 4.00),
+/// 1,000 streams each. Returns (artist, label, track).
+async fn artist_and_label(pool: &PgPool) -> (i64, i64, i64) {
     let d = deal(pool, "USD", "0.1", &["0.6", "0.4"], "2026-01").await;
     let artist: i64 = sqlx::query_scalar("SELECT artist_id FROM releases WHERE id = $1")
         .bind(d.release)
@@ -30,43 +32,305 @@ async fn artist_and_label(pool: &PgPool) -> (i64, i64) {
     load(pool, month("2026-02"), &[fact(pool, &d, "US", "2.00").await]).await;
     let march = [fact(pool, &d, "US", "3.00").await, fact(pool, &d, "GB", "1.00").await];
     load(pool, month("2026-03"), &march).await;
-    (artist, d.label)
+    load_on(pool, month("2026-03"), "apple_music", &[fact(pool, &d, "US", "4.00").await]).await;
+    (artist, d.label, d.track)
+}
+
+fn artist_source(artist: i64) -> Source {
+    Source::Artist { artist, currency: "USD".into() }
+}
+
+fn filters(pairs: &[(&str, &str)]) -> Filters {
+    Filters::parse(|k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())).unwrap()
+}
+
+async fn rows(
+    pool: &PgPool,
+    source: &Source,
+    f: &Filters,
+    by: Dimension,
+) -> Vec<(String, i64, Decimal)> {
+    let state = TableState { by, sort: by.default_sort(), page: 1 };
+    let (rows, _) = query::table(pool, source, f, state, None).await.unwrap();
+    rows.into_iter().map(|r| (r.label, r.units, dec(&r.amount))).collect()
 }
 
 #[tokio::test]
-async fn an_artists_overview_adds_up_by_hand() {
+async fn an_artists_overview_and_tables_add_up_by_hand() {
     let (_, pool) = crate::helpers::fresh_database().await;
-    let artist = artist_with_earnings(&pool).await;
-    // Someone else's earnings on the same platform must not show.
-    artist_with_earnings(&pool).await;
-    let d = ssr::artist(&pool, artist).await.unwrap();
-    assert_eq!(d.currency, "USD");
-    // 0.6 x 0.9 = 0.54 of every dollar.
-    assert_eq!(dec(&d.all_time.amount), dec("3.24"));
-    assert_eq!(d.all_time.units, 3000);
-    let months: Vec<(&str, i64, rust_decimal::Decimal)> =
-        d.months.iter().map(|l| (l.label.as_str(), l.units, dec(&l.amount))).collect();
-    assert_eq!(months, [("2026-02", 1000, dec("1.08")), ("2026-03", 2000, dec("2.16"))]);
-    assert_eq!(d.by_platform.len(), 1);
-    assert_eq!(d.by_platform[0].label, "Spotify");
-    assert_eq!(d.by_platform[0].per_stream.as_deref(), Some("0.00108"));
-    let territories: Vec<&str> = d.by_territory.iter().map(|l| l.label.as_str()).collect();
-    assert_eq!(territories, ["US", "GB"], "largest first");
-    assert_eq!(dec(&d.held), dec("0"));
-    assert_eq!(d.freshness.len(), 1);
+    let (artist, _, _) = artist_and_label(&pool).await;
+    // Someone else's earnings on the same platforms must not show.
+    artist_and_label(&pool).await;
+    let source = artist_source(artist);
+    let all = Filters::default();
+    let o = ssr::overview(&pool, &source, &all).await.unwrap();
+    assert_eq!((o.currency.as_str(), o.money.as_str()), ("USD", "Earnings"));
+    // 0.6 x 0.9 = 0.54 of every dollar of 10.00.
+    assert_eq!(dec(&o.totals.amount), dec("5.40"));
+    assert_eq!(o.totals.units, 4000);
+    assert_eq!(o.totals.per_stream.as_deref(), Some("0.00135"));
+    assert_eq!(o.totals.held.as_deref().map(dec), Some(dec("0")));
+    assert_eq!(o.span, Some(("2026-02".into(), "2026-03".into())));
+    assert_eq!(o.next_statement.as_deref().map(dec), Some(dec("5.40")), "no run approved yet");
     assert_eq!(
-        (d.freshness[0].platform.as_str(), d.freshness[0].through.as_str()),
-        ("Spotify", "2026-03")
+        rows(&pool, &source, &all, Dimension::Month).await,
+        [("2026-03".into(), 3000, dec("4.32")), ("2026-02".into(), 1000, dec("1.08"))],
+        "newest first"
     );
-    assert!(d.months_chart.starts_with("<svg") && d.months_chart.contains("<text"));
-    assert!(d.months_chart.contains("Earnings (USD)"), "the axis says its unit");
-    assert!(d.platforms_chart.contains("Spotify"));
+    assert_eq!(
+        rows(&pool, &source, &all, Dimension::Platform).await,
+        [("Spotify".into(), 3000, dec("3.24")), ("Apple Music".into(), 1000, dec("2.16"))],
+        "largest first"
+    );
+    assert_eq!(
+        rows(&pool, &source, &all, Dimension::Territory).await,
+        [("US".into(), 3000, dec("4.86")), ("GB".into(), 1000, dec("0.54"))]
+    );
+    assert_eq!(
+        rows(&pool, &source, &all, Dimension::Usage).await,
+        [("premium".into(), 4000, dec("5.40"))]
+    );
+    // The latest month against the one before, and the track that moved.
+    let c = o.comparison.unwrap();
+    assert_eq!((c.now_label.as_str(), c.before_label.as_str()), ("2026-03", "2026-02"));
+    assert_eq!((dec(&c.now.amount), dec(&c.before.amount)), (dec("4.32"), dec("1.08")));
+    assert_eq!(c.movers.len(), 1);
+    assert_eq!((dec(&c.movers[0].now), dec(&c.movers[0].before)), (dec("4.32"), dec("1.08")));
+    assert!(o.months_chart.starts_with("<svg") && o.months_chart.contains("<text"));
+    assert!(o.months_chart.contains("Earnings (USD)"), "the axis says its unit");
+    assert!(o.months_chart.contains("Apple Music"), "the legend names the platforms");
+    assert!(o.streams_chart.contains("Streams"));
+    assert!(o.platforms_chart.contains("Spotify"));
+    assert_eq!(o.options.months, ["2026-02", "2026-03"]);
+    assert_eq!(o.options.platforms.len(), 2);
+    assert_eq!(o.options.currencies, ["USD"]);
+    assert_eq!(o.freshness.len(), 2);
+}
+
+#[tokio::test]
+async fn filters_change_the_numbers() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let (artist, label, track) = artist_and_label(&pool).await;
+    let source = artist_source(artist);
+    let amount = |f: Filters| {
+        let (pool, source) = (pool.clone(), source.clone());
+        async move {
+            let t = query::totals(&pool, &source, &f, None).await.unwrap();
+            (t.units, dec(&t.amount))
+        }
+    };
+    assert_eq!(amount(filters(&[("platform", "apple_music")])).await, (1000, dec("2.16")));
+    assert_eq!(
+        amount(filters(&[("from", "2026-03"), ("to", "2026-03")])).await,
+        (3000, dec("4.32"))
+    );
+    assert_eq!(amount(filters(&[("to", "2026-02")])).await, (1000, dec("1.08")));
+    assert_eq!(amount(filters(&[("territory", "gb")])).await, (1000, dec("0.54")));
+    assert_eq!(amount(filters(&[("usage", "ad_supported")])).await, (0, dec("0")));
+    assert_eq!(amount(filters(&[("track", &track.to_string())])).await, (4000, dec("5.40")));
+    let release: i64 = sqlx::query_scalar("SELECT release_id FROM tracks WHERE id = $1")
+        .bind(track)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(amount(filters(&[("release", &release.to_string())])).await, (4000, dec("5.40")));
+    assert_eq!(amount(filters(&[("artist", &(artist + 1000).to_string())])).await, (0, dec("0")));
+    // A label's revenue: before the fee; to payees after it.
+    let label_source = Source::Label { label, currency: "USD".into() };
+    let t = query::totals(&pool, &label_source, &filters(&[("platform", "spotify")]), None)
+        .await
+        .unwrap();
+    assert_eq!((dec(&t.amount), t.net.as_deref().map(dec)), (dec("6.00"), Some(dec("5.40"))));
+    // A chosen period is compared with the same number of months before it.
+    let o =
+        ssr::overview(&pool, &label_source, &filters(&[("from", "2026-02"), ("to", "2026-03")]))
+            .await
+            .unwrap();
+    let c = o.comparison.unwrap();
+    assert_eq!(
+        (c.now_label.as_str(), c.before_label.as_str()),
+        ("2026-02 – 2026-03", "2025-12 – 2026-01")
+    );
+    assert_eq!((dec(&c.now.amount), dec(&c.before.amount)), (dec("10.00"), dec("0")));
+}
+
+#[tokio::test]
+async fn tables_sort_and_page_on_the_server() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let d = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    let territories = ["US", "GB", "DE", "FR", "SE", "NO", "DK", "FI", "NL", "BE", "ES", "IT"];
+    let mut facts = Vec::new();
+    for (i, t) in territories.iter().enumerate() {
+        facts.push(fact(&pool, &d, t, &format!("{}.00", i + 1)).await);
+    }
+    load(&pool, month("2026-04"), &facts).await;
+    let source = Source::Label { label: d.label, currency: "USD".into() };
+    let all = Filters::default();
+    let page = |sort: Sort, page: u32| {
+        let (pool, source, all) = (pool.clone(), source.clone(), all.clone());
+        async move {
+            let state = TableState { by: Dimension::Territory, sort, page };
+            let p = ssr::table_page(&pool, &source, &all, state).await.unwrap();
+            (p.rows.iter().map(|r| r.label.clone()).collect::<Vec<_>>(), p.total_rows)
+        }
+    };
+    let by_amount = Sort { key: SortKey::Amount, descending: true };
+    let (first, total) = page(by_amount, 1).await;
+    assert_eq!(total, 12);
+    assert_eq!(first.len(), 10);
+    assert_eq!(&first[..2], ["IT", "ES"]);
+    assert_eq!(page(by_amount, 2).await, (vec!["GB".to_string(), "US".to_string()], 12));
+    assert_eq!(page(by_amount, 3).await, (vec![], 12), "past the end: no rows, still the count");
+    let by_name = Sort { key: SortKey::Name, descending: false };
+    assert_eq!(&page(by_name, 1).await.0[..3], ["BE", "DE", "DK"]);
+    let by_streams = Sort { key: SortKey::Streams, descending: true };
+    assert_eq!(page(by_streams, 1).await.0.len(), 10, "all equal: sorted by name after");
+    let per_stream_up = Sort { key: SortKey::PerStream, descending: false };
+    assert_eq!(page(per_stream_up, 1).await.0[0], "US", "1.00 over 1,000 streams");
+}
+
+/// A logged-in browser for a new user of `role` linked to `link`.
+async fn login(app: &TestApp, email: &str, role: Role, link: Link) -> Browser {
+    user(&app.pool, email, role, link).await;
+    let browser = app.browser();
+    browser.login_ok(email, PASSWORD).await;
+    browser
+}
+
+fn table_fields<'a>(by: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("table[by]", by),
+        ("table[sort][key]", "amount"),
+        ("table[sort][descending]", "true"),
+        ("table[page]", "1"),
+    ];
+    fields.extend_from_slice(extra);
+    fields
+}
+
+#[tokio::test]
+async fn the_csv_export_matches_the_page() {
+    let app = TestApp::spawn().await;
+    let (artist, _, _) = artist_and_label(&app.pool).await;
+    let browser = login(&app, "ar@x.test", Role::Artist, Link::Artist(artist)).await;
+    let page = browser
+        .call("dashboard_table", &table_fields("territory", &[("filters[from]", "2026-03")]))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page: serde_json::Value = page.json().await.unwrap();
+    let on_page: Vec<(String, String, String)> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["label"].as_str().unwrap().into(),
+                r["units"].to_string(),
+                r["amount"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(on_page.len(), 2);
+    let csv = browser.get("/exports/territory.csv?from=2026-03&sort=-amount").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let disposition = csv.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("by-territory-2026-03-latest.csv"), "{disposition}");
+    let text = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["territory", "name", "streams", "earnings", "per_stream", "awaiting_rate", "currency"]
+    );
+    let in_file: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].to_string(), r[2].to_string(), r[3].to_string())
+        })
+        .collect();
+    assert_eq!(in_file, on_page);
+    assert_eq!(dec(&in_file[0].2), dec("3.78"), "US in March: (3.00 + 4.00) x 0.54");
+
+    let bad = browser.get("/exports/territory.csv?platform=myspace").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("'myspace' is not a platform"));
+    let anonymous = app.browser().get("/exports/territory.csv").await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn no_one_sees_anothers_numbers_by_editing_the_url() {
+    let app = TestApp::spawn().await;
+    let (artist, label, _) = artist_and_label(&app.pool).await;
+    let (_, other_label, other_track) = artist_and_label(&app.pool).await;
+    let (other_label, other_track) = (other_label.to_string(), other_track.to_string());
+
+    let artist = login(&app, "ar@x.test", Role::Artist, Link::Artist(artist)).await;
+    let own: serde_json::Value = artist.call("dashboard", &[]).await.json().await.unwrap();
+    assert_eq!(own["totals"]["amount"].as_str().map(dec), Some(dec("5.40")));
+    let theirs = artist.call("dashboard", &[("filters[track]", other_track.as_str())]).await;
+    let theirs: serde_json::Value = theirs.json().await.unwrap();
+    assert_eq!(
+        theirs["totals"]["amount"].as_str().map(dec),
+        Some(dec("0")),
+        "their track: nothing of ours"
+    );
+    let label_asked = artist.call("dashboard", &[("filters[label]", other_label.as_str())]).await;
+    assert_eq!(label_asked.status(), StatusCode::NOT_FOUND);
+    let csv = artist.get(&format!("/exports/track.csv?label={other_label}")).await;
+    assert_eq!(csv.status(), StatusCode::NOT_FOUND);
+    let csv =
+        artist.get(&format!("/exports/track.csv?track={other_track}")).await.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 1, "the header only: {csv}");
+
+    let manager = login(&app, "lm@x.test", Role::LabelManager, Link::Label(label)).await;
+    let own: serde_json::Value = manager.call("dashboard", &[]).await.json().await.unwrap();
+    assert_eq!(own["totals"]["amount"].as_str().map(dec), Some(dec("10.00")));
+    assert_eq!(own["view"], "Label");
+    let other = manager.call("dashboard", &[("filters[label]", other_label.as_str())]).await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let other = manager
+        .call(
+            "dashboard_table",
+            &table_fields("track", &[("filters[label]", other_label.as_str())]),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let csv = manager.get(&format!("/exports/artist.csv?label={other_label}")).await;
+    assert_eq!(csv.status(), StatusCode::NOT_FOUND);
+
+    let staff = login(&app, "st@x.test", Role::Staff, Link::None).await;
+    let any = staff.call("dashboard", &[("filters[label]", other_label.as_str())]).await;
+    assert_eq!(any.status(), StatusCode::OK);
+    let any: serde_json::Value = any.json().await.unwrap();
+    assert_eq!(any["totals"]["amount"].as_str().map(dec), Some(dec("10.00")));
+}
+
+#[tokio::test]
+async fn staff_see_every_label_suspense_and_conflicts() {
+    use crate::conflicts::unmatched;
+    let (_, pool) = crate::helpers::fresh_database().await;
+    artist_and_label(&pool).await;
+    artist_and_label(&pool).await;
+    load(&pool, month("2026-03"), &[unmatched(Some("QZZZZ2600001"), None, "0.75")]).await;
+    let everything = Source::Everything { currency: "USD".into() };
+    let labels = rows(&pool, &everything, &Filters::default(), Dimension::Label).await;
+    let amounts: Vec<Decimal> = labels.iter().map(|l| l.2).collect();
+    assert_eq!(amounts, [dec("10.00"), dec("10.00"), dec("0.75")]);
+    assert_eq!(labels[2].0, "Suspense (matches no track)");
+    let o = ssr::overview(&pool, &everything, &Filters::default()).await.unwrap();
+    assert_eq!(dec(&o.totals.amount), dec("20.75"));
+    assert_eq!(o.totals.held, None, "held is per label currency: not summed across them");
+    let watch = ssr::staff(&pool).await.unwrap();
+    assert_eq!(watch.open_conflicts, 1, "the unmatched ISRC");
+    assert_eq!(watch.recent_files.len(), 7);
 }
 
 #[tokio::test]
 async fn dashboards_read_no_facts_and_no_ledger() {
     let (url, pool) = crate::helpers::fresh_database().await;
-    let artist = artist_with_earnings(&pool).await;
+    let (artist, label, track) = artist_and_label(&pool).await;
     let role = format!("dashboards_{}", rand::random::<u32>());
     sqlx::query(&format!("CREATE ROLE {role} LOGIN")).execute(&pool).await.unwrap();
     sqlx::query(&format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
@@ -89,13 +353,33 @@ async fn dashboards_read_no_facts_and_no_ledger() {
     let refused = sqlx::query("SELECT 1 FROM stream_facts LIMIT 1").execute(&reader).await;
     assert!(refused.is_err(), "the role really cannot read the facts");
 
-    let d = ssr::artist(&reader, artist).await.unwrap();
-    assert_eq!(dec(&d.all_time.amount), dec("3.24"));
-    let label: i64 =
-        sqlx::query_scalar("SELECT max(id) FROM labels").fetch_one(&pool).await.unwrap();
-    assert_eq!(dec(&ssr::label(&reader, label).await.unwrap().all_time.amount), dec("6.00"));
-    assert_eq!(ssr::staff(&reader).await.unwrap().labels.len(), 1);
+    let sources = [
+        artist_source(artist),
+        Source::Label { label, currency: "USD".into() },
+        Source::Everything { currency: "USD".into() },
+    ];
+    let every_filter = filters(&[
+        ("from", "2026-01"),
+        ("to", "2026-12"),
+        ("platform", "spotify"),
+        ("territory", "US"),
+        ("usage", "premium"),
+        ("track", &track.to_string()),
+    ]);
+    for source in &sources {
+        for f in [Filters::default(), every_filter.clone()] {
+            let o = ssr::overview(&reader, source, &f).await.unwrap();
+            assert!(o.totals.units > 0, "{source:?}");
+            for by in Dimension::ALL {
+                let state = TableState { by, sort: by.default_sort(), page: 1 };
+                ssr::table_page(&reader, source, &f, state).await.unwrap();
+            }
+        }
+    }
+    let o = ssr::overview(&reader, &sources[0], &Filters::default()).await.unwrap();
+    assert_eq!(dec(&o.totals.amount), dec("5.40"));
     assert!(!ssr::freshness(&reader).await.unwrap().is_empty());
+    ssr::staff(&reader).await.unwrap();
     reader.close().await;
     sqlx::query(&format!("DROP OWNED BY {role}")).execute(&pool).await.unwrap();
     pool.close().await;
@@ -109,51 +393,39 @@ async fn dashboards_read_no_facts_and_no_ledger() {
 }
 
 #[tokio::test]
-async fn a_labels_overview_adds_up_by_hand_and_is_its_managers_only() {
-    use crate::helpers::{PASSWORD, TestApp, user};
-    use app::{domain::Role, users::Link};
+async fn an_artist_paid_in_two_currencies_sees_each_apart() {
     let app = TestApp::spawn().await;
-    let (_, label) = artist_and_label(&app.pool).await;
-    let (_, other) = artist_and_label(&app.pool).await;
-    let d = ssr::label(&app.pool, label).await.unwrap();
-    assert_eq!(dec(&d.all_time.amount), dec("6.00"), "2.00 + 3.00 + 1.00");
-    assert_eq!(dec(&d.net), dec("5.40"), "after the 10% fee");
-    assert_eq!(d.all_time.units, 3000);
-    let months: Vec<(&str, rust_decimal::Decimal)> =
-        d.months.iter().map(|l| (l.label.as_str(), dec(&l.amount))).collect();
-    assert_eq!(months, [("2026-02", dec("2.00")), ("2026-03", dec("4.00"))]);
-    assert_eq!(d.by_artist.len(), 1);
-    assert_eq!(d.by_release.len(), 1);
-    assert_eq!(d.awaiting_rate, 0);
+    let (artist, _, _) = artist_and_label(&app.pool).await;
+    // A second label, in euros, pays the same artist all of a line of 20.00 USD at 0.5.
+    let eur = deal(&app.pool, "EUR", "0", &["1"], "2026-01").await;
+    sqlx::query("UPDATE payees SET artist_id = $1 WHERE id = $2")
+        .bind(artist)
+        .bind(eur.payees[0])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO exchange_rates (month, from_currency, to_currency, rate, source)
+         VALUES ('2026-03-01', 'USD', 'EUR', 0.5, 'test')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    load(&app.pool, month("2026-03"), &[fact(&app.pool, &eur, "FR", "20.00").await]).await;
 
-    user(&app.pool, "lm@x.test", Role::LabelManager, Link::Label(label)).await;
-    let manager = app.browser();
-    manager.login_ok("lm@x.test", PASSWORD).await;
-    let own = manager.call("label_dashboard", &[]).await;
-    assert_eq!(own.status(), reqwest::StatusCode::OK);
-    let body: serde_json::Value = own.json().await.unwrap();
-    assert_eq!(body["all_time"]["amount"].as_str().map(dec), Some(dec("6.00")));
-    let theirs = manager.call("label_dashboard", &[("label_id", &other.to_string())]).await;
-    assert_eq!(theirs.status(), reqwest::StatusCode::NOT_FOUND, "another label is not there");
-    user(&app.pool, "st@x.test", Role::Staff, Link::None).await;
-    let staff = app.browser();
-    staff.login_ok("st@x.test", PASSWORD).await;
-    let any = staff.call("label_dashboard", &[("label_id", &other.to_string())]).await;
-    assert_eq!(any.status(), reqwest::StatusCode::OK);
-}
-
-#[tokio::test]
-async fn staff_see_every_label_suspense_and_conflicts() {
-    use crate::conflicts::unmatched;
-    let (_, pool) = crate::helpers::fresh_database().await;
-    artist_and_label(&pool).await;
-    artist_and_label(&pool).await;
-    load(&pool, month("2026-03"), &[unmatched(Some("QZZZZ2600001"), None, "0.75")]).await;
-    let d = ssr::staff(&pool).await.unwrap();
-    assert_eq!(d.currency, "USD");
-    let labels: Vec<rust_decimal::Decimal> = d.labels.iter().map(|l| dec(&l.gross)).collect();
-    assert_eq!(labels, [dec("6.00"), dec("6.00")]);
-    assert_eq!(dec(&d.suspense.gross), dec("0.75"));
-    assert_eq!(d.open_conflicts, 1, "the unmatched ISRC");
-    assert_eq!(d.recent_files.len(), 5);
+    let browser = login(&app, "ar@x.test", Role::Artist, Link::Artist(artist)).await;
+    let main: serde_json::Value = browser.call("dashboard", &[]).await.json().await.unwrap();
+    assert_eq!(main["currency"], "EUR", "the currency earned most in");
+    assert_eq!(main["totals"]["amount"].as_str().map(dec), Some(dec("10.00")));
+    assert_eq!(main["options"]["currencies"], serde_json::json!(["EUR", "USD"]));
+    let usd = browser.call("dashboard", &[("filters[currency]", "USD")]).await;
+    let usd: serde_json::Value = usd.json().await.unwrap();
+    assert_eq!(usd["currency"], "USD");
+    assert_eq!(
+        usd["totals"]["amount"].as_str().map(dec),
+        Some(dec("5.40")),
+        "never added to the euros"
+    );
+    let csv = browser.get("/exports/platform.csv?currency=USD").await.text().await.unwrap();
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",USD")), "{csv}");
 }

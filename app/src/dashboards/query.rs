@@ -1,0 +1,395 @@
+//! The dashboards' SQL over the summaries (never the facts or the ledger: a test runs
+//! these as a role that cannot read them).
+//!
+//! The table a user looks at picks the SQL's shape: what rows are grouped by, how they
+//! sort and which filters apply. So the statements are assembled with `QueryBuilder`
+//! rather than written as fixed `query!` text. Identifiers come only from the enums in
+//! `filters`; every value is a bind. The planner then sees only the filters in use,
+//! which a generic `($1 IS NULL OR platform = $1)` statement would hide from it.
+
+use super::filters::{Dimension, Filters, SortKey, TableState};
+use super::{Row, Totals};
+use crate::domain::{Month, Platform, UsageType};
+use crate::error::AppError;
+use rust_decimal::Decimal;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
+
+/// Whose numbers, in which currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// An artist's own earnings (their payees' shares), in one currency.
+    Artist { artist: i64, currency: String },
+    /// A label's revenue before the distributor's fee, in the label's currency.
+    Label { label: i64, currency: String },
+    /// Everything reported, in the reporting currency; suspense included.
+    Everything { currency: String },
+}
+
+impl Source {
+    pub fn currency(&self) -> &str {
+        match self {
+            Source::Artist { currency, .. }
+            | Source::Label { currency, .. }
+            | Source::Everything { currency } => currency,
+        }
+    }
+
+    /// What the money column holds.
+    pub fn money(&self) -> &'static str {
+        match self {
+            Source::Artist { .. } => "Earnings",
+            _ => "Revenue",
+        }
+    }
+}
+
+/// Rows shown per table page.
+pub fn per_page(by: Dimension) -> u32 {
+    match by {
+        Dimension::Month => 12,
+        _ => 10,
+    }
+}
+
+const SUSPENSE: &str = "Suspense (matches no track)";
+
+/// `WITH rows AS (...)`: the source's summary rows within `filters`, as month, track_id,
+/// label_id, platform, territory, usage_type, units, amount (NULL while a rate is
+/// missing), net and held. `months` overrides the filters' period.
+fn with_rows<'a>(
+    source: &'a Source,
+    filters: &'a Filters,
+    months: Option<(Month, Month)>,
+) -> QueryBuilder<'a, Postgres> {
+    let mut q = QueryBuilder::new("WITH rows AS (SELECT s.accounting_month AS month, s.track_id, ");
+    match source {
+        Source::Artist { artist, currency } => {
+            q.push(
+                "NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, s.units, \
+                 s.earnings AS amount, s.earnings AS net, s.held \
+                 FROM payee_summary s \
+                 WHERE s.payee_id IN (SELECT id FROM payees WHERE artist_id = ",
+            );
+            q.push_bind(*artist).push(") AND s.currency = ").push_bind(currency.as_str());
+        }
+        Source::Label { label, .. } => {
+            q.push(
+                "s.label_id, s.platform, s.territory, s.usage_type, s.units, \
+                 s.gross AS amount, s.net, s.held \
+                 FROM revenue_summary s WHERE s.label_id = ",
+            );
+            q.push_bind(*label);
+        }
+        Source::Everything { .. } => {
+            // Held and net are in each label's currency: not summed across labels.
+            q.push(
+                "s.label_id, s.platform, s.territory, s.usage_type, s.units, \
+                 s.reporting_gross AS amount, NULL::numeric AS net, NULL::numeric AS held \
+                 FROM revenue_summary s WHERE true",
+            );
+        }
+    }
+    let (from, to) = months.map_or((filters.from, filters.to), |(f, t)| (Some(f), Some(t)));
+    if let Some(from) = from {
+        q.push(" AND s.accounting_month >= ").push_bind(from.first_day());
+    }
+    if let Some(to) = to {
+        q.push(" AND s.accounting_month <= ").push_bind(to.first_day());
+    }
+    if let Some(platform) = filters.platform {
+        q.push(" AND s.platform = ").push_bind(platform.code());
+    }
+    if let Some(territory) = filters.territory {
+        q.push(" AND s.territory = ").push_bind(territory.to_string());
+    }
+    if let Some(usage) = filters.usage {
+        q.push(" AND s.usage_type = ").push_bind(usage.code());
+    }
+    if let Some(track) = filters.track {
+        q.push(" AND s.track_id = ").push_bind(track);
+    }
+    if let Some(release) = filters.release {
+        q.push(" AND s.track_id IN (SELECT id FROM tracks WHERE release_id = ");
+        q.push_bind(release).push(")");
+    }
+    if let Some(artist) = filters.artist {
+        q.push(
+            " AND s.track_id IN (SELECT t.id FROM tracks t \
+             JOIN releases r ON r.id = t.release_id WHERE r.artist_id = ",
+        );
+        q.push_bind(artist).push(")");
+    }
+    if let (Some(label), Source::Everything { .. }) = (filters.label, source) {
+        q.push(" AND s.label_id = ").push_bind(label);
+    }
+    q.push(") ");
+    q
+}
+
+/// The grouping key (text; '' for suspense) and the joins it needs.
+fn key_of(by: Dimension) -> (&'static str, &'static str) {
+    const TRACKS: &str = " LEFT JOIN tracks t ON t.id = rows.track_id";
+    const RELEASES: &str =
+        " LEFT JOIN tracks t ON t.id = rows.track_id LEFT JOIN releases r ON r.id = t.release_id";
+    match by {
+        Dimension::Month => ("to_char(rows.month, 'YYYY-MM')", ""),
+        Dimension::Platform => ("rows.platform", ""),
+        Dimension::Territory => ("rows.territory::text", ""),
+        Dimension::Usage => ("rows.usage_type", ""),
+        Dimension::Label => ("coalesce(rows.label_id::text, '')", ""),
+        Dimension::Track => ("coalesce(rows.track_id::text, '')", ""),
+        Dimension::Release => ("coalesce(t.release_id::text, '')", TRACKS),
+        Dimension::Artist => ("coalesce(r.artist_id::text, '')", RELEASES),
+    }
+}
+
+/// The name shown for a key, and the join (on the key as an id) that finds it.
+fn name_of(by: Dimension) -> (&'static str, &'static str) {
+    match by {
+        Dimension::Label => ("l.name", "LEFT JOIN labels l ON l.id = "),
+        Dimension::Track => ("n.title", "LEFT JOIN tracks n ON n.id = "),
+        Dimension::Release => ("n.title", "LEFT JOIN releases n ON n.id = "),
+        Dimension::Artist => ("n.name", "LEFT JOIN artists n ON n.id = "),
+        _ => ("g.key", ""),
+    }
+}
+
+/// One page of a breakdown, or every row (`page: None`, for CSV), with the number of
+/// rows in all.
+pub async fn table(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    state: TableState,
+    page: Option<u32>,
+) -> Result<(Vec<Row>, i64), AppError> {
+    let by = state.by;
+    let (key, joins) = key_of(by);
+    let (name, name_join) = name_of(by);
+    let mut q = with_rows(source, filters, None);
+    q.push(format!(
+        ", g AS (SELECT {key} AS key, sum(rows.units)::bigint AS units, \
+         coalesce(sum(rows.amount), 0) AS amount, \
+         count(*) FILTER (WHERE rows.amount IS NULL) AS awaiting \
+         FROM rows{joins} GROUP BY 1) \
+         SELECT g.key, coalesce({name}, '') AS name, g.units, g.amount, g.awaiting, \
+         (SELECT count(*) FROM g) AS total \
+         FROM g "
+    ));
+    if !name_join.is_empty() {
+        q.push(format!("{name_join}nullif(g.key, '')::bigint "));
+    }
+    let column = match state.sort.key {
+        SortKey::Name if matches!(by, Dimension::Month) => "g.key",
+        SortKey::Name => "2",
+        SortKey::Streams => "g.units",
+        SortKey::Amount => "g.amount",
+        SortKey::PerStream => "g.amount / nullif(g.units, 0)",
+    };
+    let direction = if state.sort.descending { "DESC NULLS LAST" } else { "ASC NULLS LAST" };
+    q.push(format!(" ORDER BY {column} {direction}, 2, g.key"));
+    if let Some(page) = page {
+        let size = per_page(by);
+        q.push(" LIMIT ").push_bind(i64::from(size));
+        q.push(" OFFSET ").push_bind(i64::from(page.saturating_sub(1)) * i64::from(size));
+    }
+    let found = q.build().fetch_all(pool).await?;
+    let total = found.first().map(|r| r.get::<i64, _>("total"));
+    let total = match total {
+        Some(total) => total,
+        // Past the last page: say how many rows there are all the same.
+        None if page.is_some_and(|p| p > 1) => {
+            Box::pin(table(pool, source, filters, state, Some(1))).await?.1
+        }
+        None => 0,
+    };
+    let rows = found
+        .into_iter()
+        .map(|r| {
+            let key: String = r.get("key");
+            let name: String = r.get("name");
+            row(by, key, name, r.get("units"), r.get("amount"), r.get("awaiting"))
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+fn row(
+    by: Dimension,
+    key: String,
+    name: String,
+    units: i64,
+    amount: Decimal,
+    awaiting: i64,
+) -> Row {
+    let label = match by {
+        _ if key.is_empty() => SUSPENSE.to_string(),
+        Dimension::Platform => Platform::name_of(&key).to_string(),
+        Dimension::Usage => key.parse::<UsageType>().map(|u| u.label().to_string()).unwrap_or(name),
+        _ => name,
+    };
+    Row {
+        key,
+        label,
+        units,
+        amount: amount.to_string(),
+        per_stream: per_stream(amount, units),
+        awaiting,
+    }
+}
+
+/// Money per stream to six decimals (a fraction of a cent is the point of the number).
+pub fn per_stream(amount: Decimal, units: i64) -> Option<String> {
+    (units > 0).then(|| (amount / Decimal::from(units)).round_dp(6).normalize().to_string())
+}
+
+/// Streams, money, the payees' part, held and lines awaiting a rate, within `months`
+/// (or the filters' period).
+pub async fn totals(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    months: Option<(Month, Month)>,
+) -> Result<Totals, AppError> {
+    let mut q = with_rows(source, filters, months);
+    q.push(
+        "SELECT coalesce(sum(units), 0)::bigint AS units, coalesce(sum(amount), 0) AS amount, \
+         sum(net) AS net, sum(held) AS held, count(*) FILTER (WHERE amount IS NULL) AS awaiting \
+         FROM rows",
+    );
+    let r = q.build().fetch_one(pool).await?;
+    let (units, amount) = (r.get("units"), r.get::<Decimal, _>("amount"));
+    Ok(Totals {
+        units,
+        amount: amount.to_string(),
+        per_stream: per_stream(amount, units),
+        net: r.get::<Option<Decimal>, _>("net").map(|d| d.to_string()),
+        held: r.get::<Option<Decimal>, _>("held").map(|d| d.to_string()),
+        awaiting: r.get("awaiting"),
+    })
+}
+
+/// Streams and money per month and platform, for the charts.
+pub async fn month_platform(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+) -> Result<Vec<Cell>, AppError> {
+    let mut q = with_rows(source, filters, None);
+    q.push(
+        "SELECT to_char(month, 'YYYY-MM') AS month, platform, sum(units)::bigint AS units, \
+         coalesce(sum(amount), 0) AS amount FROM rows GROUP BY 1, 2 ORDER BY 1, 2",
+    );
+    let found = q.build().fetch_all(pool).await?;
+    Ok(found
+        .into_iter()
+        .map(|r| Cell {
+            month: r.get("month"),
+            platform: r.get("platform"),
+            units: r.get("units"),
+            amount: r.get("amount"),
+        })
+        .collect())
+}
+
+/// One month of one platform.
+pub struct Cell {
+    pub month: String,
+    pub platform: String,
+    pub units: i64,
+    pub amount: Decimal,
+}
+
+/// The first and last month with data within the filters.
+pub async fn month_span(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+) -> Result<Option<(Month, Month)>, AppError> {
+    let mut q = with_rows(source, filters, None);
+    q.push("SELECT to_char(min(month), 'YYYY-MM') AS lo, to_char(max(month), 'YYYY-MM') AS hi FROM rows");
+    let r = q.build().fetch_one(pool).await?;
+    let (lo, hi): (Option<String>, Option<String>) = (r.get("lo"), r.get("hi"));
+    Ok(lo.zip(hi).and_then(|(lo, hi)| Some((lo.parse().ok()?, hi.parse().ok()?))))
+}
+
+/// Tracks whose money changed most between `before` and `now` (two month ranges, the
+/// first wholly earlier): (track id, title, money now, money before).
+pub async fn movers(
+    pool: &PgPool,
+    source: &Source,
+    filters: &Filters,
+    before: (Month, Month),
+    now: (Month, Month),
+) -> Result<Vec<(i64, String, Decimal, Decimal)>, AppError> {
+    let mut q = with_rows(source, filters, Some((before.0, now.1)));
+    q.push(
+        ", moved AS (SELECT track_id, \
+         coalesce(sum(amount) FILTER (WHERE month >= ",
+    );
+    q.push_bind(now.0.first_day());
+    q.push("), 0) AS now, coalesce(sum(amount) FILTER (WHERE month <= ");
+    q.push_bind(before.1.first_day());
+    q.push(
+        "), 0) AS before FROM rows WHERE track_id IS NOT NULL GROUP BY track_id) \
+         SELECT m.track_id, t.title, m.now, m.before FROM moved m JOIN tracks t ON t.id = m.track_id \
+         WHERE m.now <> m.before ORDER BY abs(m.now - m.before) DESC, t.title LIMIT 10",
+    );
+    let found = q.build().fetch_all(pool).await?;
+    Ok(found
+        .into_iter()
+        .map(|r| (r.get("track_id"), r.get("title"), r.get("now"), r.get("before")))
+        .collect())
+}
+
+/// What the filter menus offer within the source: months, platforms, territories and
+/// usage types with data, and (but for everything at once, which could be a whole
+/// distributor's catalog) the artists and releases.
+pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, AppError> {
+    let all = Filters::default();
+    let mut q = with_rows(source, &all, None);
+    q.push(
+        "SELECT GROUPING(month, platform, territory, usage_type) AS set, \
+         to_char(month, 'YYYY-MM') AS month, platform, territory::text AS territory, usage_type \
+         FROM rows GROUP BY GROUPING SETS ((month), (platform), (territory), (usage_type)) ",
+    );
+    let found = q.build().fetch_all(pool).await?;
+    let mut o = super::Options::default();
+    for r in found {
+        let text = |column: &str| r.get::<Option<String>, _>(column).unwrap_or_default();
+        match r.get::<i32, _>("set") {
+            0b0111 => o.months.push(text("month")),
+            0b1011 => {
+                let code = text("platform");
+                o.platforms.push((Platform::name_of(&code).to_string(), code));
+            }
+            0b1101 => o.territories.push(text("territory")),
+            _ => {
+                let code = text("usage_type");
+                let label = code.parse::<UsageType>().map(|u| u.label().to_string());
+                o.usages.push((label.unwrap_or_else(|_| code.clone()), code));
+            }
+        }
+    }
+    o.months.sort();
+    o.platforms.sort();
+    o.territories.sort();
+    o.usages.sort();
+    if !matches!(source, Source::Everything { .. }) {
+        let mut q = with_rows(source, &all, None);
+        q.push(
+            "SELECT DISTINCT r.id AS release, r.title, a.id AS artist, a.name \
+             FROM (SELECT DISTINCT track_id FROM rows) x \
+             JOIN tracks t ON t.id = x.track_id JOIN releases r ON r.id = t.release_id \
+             JOIN artists a ON a.id = r.artist_id",
+        );
+        for r in q.build().fetch_all(pool).await? {
+            o.releases.push((r.get("title"), r.get::<i64, _>("release").to_string()));
+            o.artists.push((r.get("name"), r.get::<i64, _>("artist").to_string()));
+        }
+        o.releases.sort();
+        o.artists.sort();
+        o.artists.dedup();
+    }
+    Ok(o)
+}
