@@ -23,8 +23,15 @@ pub fn monthly_line(title: &str, unit: &str, legend: &str, points: &[(String, f6
     if points.is_empty() {
         return String::new();
     }
+    svg(title, |svg| draw_line(svg, title, unit, legend, points))
+}
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// The SVG that `draw` writes, or nothing (logged) if plotters refuses.
+fn svg(title: &str, draw: impl FnOnce(&mut String) -> Drawn) -> String {
     let mut svg = String::new();
-    if let Err(e) = draw_line(&mut svg, title, unit, legend, points) {
+    if let Err(e) = draw(&mut svg) {
         tracing::error!(error = %e, title, "a chart could not be drawn");
         return String::new();
     }
@@ -37,7 +44,7 @@ fn draw_line(
     unit: &str,
     legend: &str,
     points: &[(String, f64)],
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Drawn {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let top = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0) * 1.1;
@@ -73,20 +80,10 @@ pub fn bars(title: &str, unit: &str, bars: &[(String, f64)]) -> String {
     if bars.is_empty() {
         return String::new();
     }
-    let mut svg = String::new();
-    if let Err(e) = draw_bars(&mut svg, title, unit, bars) {
-        tracing::error!(error = %e, title, "a chart could not be drawn");
-        return String::new();
-    }
-    svg
+    svg(title, |svg| draw_bars(svg, title, unit, bars))
 }
 
-fn draw_bars(
-    svg: &mut String,
-    title: &str,
-    unit: &str,
-    bars: &[(String, f64)],
-) -> Result<(), Box<dyn std::error::Error>> {
+fn draw_bars(svg: &mut String, title: &str, unit: &str, bars: &[(String, f64)]) -> Drawn {
     let height = 60 + 28 * bars.len().max(1) as u32;
     let root = SVGBackend::with_string(svg, (SIZE.0, height)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -138,12 +135,7 @@ pub fn stacked_months(
     if months.is_empty() {
         return String::new();
     }
-    let mut svg = String::new();
-    if let Err(e) = draw_stacked(&mut svg, title, unit, months, series) {
-        tracing::error!(error = %e, title, "a chart could not be drawn");
-        return String::new();
-    }
-    svg
+    svg(title, |svg| draw_stacked(svg, title, unit, months, series))
 }
 
 fn draw_stacked(
@@ -152,7 +144,7 @@ fn draw_stacked(
     unit: &str,
     months: &[String],
     series: &[(String, Vec<f64>)],
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Drawn {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let n = months.len();

@@ -76,8 +76,23 @@ where
     F: Fn(T) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
+    reloading(resource, RwSignal::new(false), render)
+}
+
+/// [`loaded`], with `pending` true while the resource reloads, so the page can show
+/// that the numbers on screen are about to change.
+pub fn reloading<T, F, V>(
+    resource: Resource<Result<T, AppError>>,
+    pending: RwSignal<bool>,
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
     view! {
-        <Transition fallback=Loading>
+        <Transition fallback=Loading set_pending=pending.write_only()>
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {

@@ -3,7 +3,7 @@
 //! its charts come as SVG from the server, and each table sorts, pages and exports to
 //! CSV on the server with the same filters.
 
-use super::components::{Stat, cents, loaded, thousands};
+use super::components::{Stat, cents, loaded, reloading, thousands};
 use crate::dashboards::{
     Comparison, Dimension, Filters, Freshness, Overview, SortKey, StaffDashboard, TablePage,
     TableState, Totals, View, dashboard, dashboard_table, filters::FILTER_KEYS,
@@ -84,8 +84,11 @@ fn tables(role: Role, one_track: bool) -> &'static [Dimension] {
 #[component]
 pub fn AnalysisView(data: Analysis) -> impl IntoView {
     let Analysis { filters, overview, month, platform, others, track } = data;
+    let pending = RwSignal::new(false);
     view! {
-        {loaded(overview, move |o: Overview| {
+        <div class="analysis" class:reloading=move || pending.get() aria-busy=move || pending.get().to_string()>
+        <p class="reloading-note" role="status">{move || pending.get().then_some("Updating…")}</p>
+        {reloading(overview, pending, move |o: Overview| {
             let empty = o.totals.units == 0 && o.totals.amount.parse::<f64>().unwrap_or(0.0) == 0.0;
             let whole = filters.get_untracked().map(|f| f.is_whole_catalog() && f.from.is_none() && f.to.is_none()).unwrap_or(true);
             view! {
@@ -121,6 +124,7 @@ pub fn AnalysisView(data: Analysis) -> impl IntoView {
                 }}
             }
         })}
+        </div>
     }
 }
 
@@ -130,10 +134,8 @@ fn Headline(o: Overview) -> impl IntoView {
     let currency = o.currency.clone();
     let money = |amount: &str| format!("{} {currency}", cents(amount));
     let t = &o.totals;
-    let (amount_label, span) = match (&o.view, &o.span) {
-        (View::Artist, _) => ("earned", o.span.clone()),
-        _ => ("revenue", o.span.clone()),
-    };
+    let amount_label = if o.view == View::Artist { "earned" } else { "revenue" };
+    let span = o.span.clone();
     let waiting = (t.awaiting > 0).then(|| {
         view! {
             <p class="notice notice-warning">
@@ -322,7 +324,7 @@ fn FilterBar(o: Overview, track: Option<i64>) -> impl IntoView {
             {pick("territory", "Territory", "all territories", territories)}
             {pick("usage", "Usage", "all usage types", options.usages.clone())}
             {pick("label", "Label", "all labels", options.labels.clone())}
-            {track.is_none().then(|| pick("artist", "Artist", "all artists", options.artists.clone()))}
+            {(track.is_none() && o.view != View::Artist).then(|| pick("artist", "Artist", "all artists", options.artists.clone()))}
             {track.is_none().then(|| pick("release", "Release", "all releases", options.releases.clone()))}
             {(currencies.len() > 1).then(|| pick("currency", "Currency", "main currency", currencies.clone()))}
             <button type="submit" class="button">"Apply"</button>
@@ -373,9 +375,15 @@ impl Table {
 /// down (a row becomes a filter) and download it all as CSV.
 #[component]
 fn Breakdown(table: Table) -> impl IntoView {
+    let pending = RwSignal::new(false);
     view! {
-        <div class="breakdown" data-testid=format!("table-{}", table.by.code())>
-            {loaded(table.page, move |p: TablePage| view! { <PageOfRows p export=table.export() /> })}
+        <div
+            class="breakdown"
+            class:reloading=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+            data-testid=format!("table-{}", table.by.code())
+        >
+            {reloading(table.page, pending, move |p: TablePage| view! { <PageOfRows p export=table.export() /> })}
         </div>
     }
     .into_any()
