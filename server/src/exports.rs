@@ -113,7 +113,7 @@ fn write(
 /// A name a spreadsheet would run as a formula (`=HYPERLINK(...)`) is written with a
 /// leading apostrophe, which spreadsheets show as text.
 fn neutralized(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.trim_start_matches(' ').starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_string()
@@ -126,6 +126,7 @@ mod tests {
     fn formulas_are_neutralized_and_names_kept() {
         assert_eq!(super::neutralized("=1+2"), "'=1+2");
         assert_eq!(super::neutralized("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::neutralized("  =cmd"), "'  =cmd");
         assert_eq!(super::neutralized("Sable & Stone"), "Sable & Stone");
     }
 }

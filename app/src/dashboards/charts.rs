@@ -148,7 +148,8 @@ fn draw_stacked(
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let n = months.len();
-    let total = |i: usize| series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0.0)).sum();
+    let total =
+        |i: usize| series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0.0).max(0.0)).sum();
     // Headroom above the tallest bar for the legend.
     let top = (0..n).map(total).fold(0.0, f64::max).max(1.0) * (1.0 + 0.08 * series.len() as f64);
     let mut chart = ChartBuilder::on(&root)

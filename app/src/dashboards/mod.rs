@@ -137,7 +137,12 @@ pub async fn dashboard(#[server(default)] filters: Filters) -> Result<Overview, 
     let user = crate::auth::ssr::require_role(&ssr::READERS).await?;
     let pool = crate::db::pool()?;
     let source = ssr::source(&pool, &user, &filters).await?;
-    ssr::overview(&pool, &source, &filters).await
+    let mut overview = ssr::overview(&pool, &source, &filters).await?;
+    // Other labels' names are staff's to see, even on a manager's own label page.
+    if user.role != crate::domain::Role::Staff {
+        overview.options.labels.clear();
+    }
+    Ok(overview)
 }
 
 /// One page of one of the reader's tables.

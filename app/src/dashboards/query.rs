@@ -64,13 +64,18 @@ fn with_rows<'a>(
     let mut q = QueryBuilder::new("WITH rows AS (SELECT s.accounting_month AS month, s.track_id, ");
     match source {
         Source::Artist { artist, currency } => {
+            // One row per grain, whichever of the artist's payees it pays: every payee
+            // row carries the line's whole units, which must be counted once.
             q.push(
                 "NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, s.units, \
                  s.earnings AS amount, s.earnings AS net, s.held \
-                 FROM payee_summary s \
-                 WHERE s.payee_id IN (SELECT id FROM payees WHERE artist_id = ",
+                 FROM (SELECT accounting_month, track_id, platform, territory, usage_type, \
+                       max(units) AS units, sum(earnings) AS earnings, sum(held) AS held \
+                       FROM payee_summary \
+                       WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = ",
             );
-            q.push_bind(*artist).push(") AND s.currency = ").push_bind(currency.as_str());
+            q.push_bind(*artist).push(") AND currency = ").push_bind(currency.as_str());
+            q.push(" GROUP BY 1, 2, 3, 4, 5) s WHERE true");
         }
         Source::Label { label, .. } => {
             q.push(
@@ -170,9 +175,10 @@ pub async fn table(
     q.push(format!(
         ", g AS (SELECT {key} AS key, sum(rows.units)::bigint AS units, \
          coalesce(sum(rows.amount), 0) AS amount, \
+         coalesce(sum(rows.units) FILTER (WHERE rows.amount IS NOT NULL), 0)::bigint AS priced, \
          count(*) FILTER (WHERE rows.amount IS NULL) AS awaiting \
          FROM rows{joins} GROUP BY 1) \
-         SELECT g.key, coalesce({name}, '') AS name, g.units, g.amount, g.awaiting, \
+         SELECT g.key, coalesce({name}, '') AS name, g.units, g.priced, g.amount, g.awaiting, \
          (SELECT count(*) FROM g) AS total \
          FROM g "
     ));
@@ -184,7 +190,7 @@ pub async fn table(
         SortKey::Name => "2",
         SortKey::Streams => "g.units",
         SortKey::Amount => "g.amount",
-        SortKey::PerStream => "g.amount / nullif(g.units, 0)",
+        SortKey::PerStream => "g.amount / nullif(g.priced, 0)",
     };
     let direction = if state.sort.descending { "DESC NULLS LAST" } else { "ASC NULLS LAST" };
     q.push(format!(" ORDER BY {column} {direction}, 2, g.key"));
@@ -208,17 +214,20 @@ pub async fn table(
         .map(|r| {
             let key: String = r.get("key");
             let name: String = r.get("name");
-            row(by, key, name, r.get("units"), r.get("amount"), r.get("awaiting"))
+            let units = (r.get("units"), r.get("priced"));
+            row(by, key, name, units, r.get("amount"), r.get("awaiting"))
         })
         .collect();
     Ok((rows, total))
 }
 
+/// `units` is (every stream, the streams whose money is known): per stream divides by
+/// the second, since lines awaiting a rate have no money in the sum yet.
 fn row(
     by: Dimension,
     key: String,
     name: String,
-    units: i64,
+    (units, priced): (i64, i64),
     amount: Decimal,
     awaiting: i64,
 ) -> Row {
@@ -233,7 +242,7 @@ fn row(
         label,
         units,
         amount: amount.to_string(),
-        per_stream: per_stream(amount, units),
+        per_stream: per_stream(amount, priced),
         awaiting,
     }
 }
@@ -254,6 +263,7 @@ pub async fn totals(
     let mut q = with_rows(source, filters, months);
     q.push(
         "SELECT coalesce(sum(units), 0)::bigint AS units, coalesce(sum(amount), 0) AS amount, \
+         coalesce(sum(units) FILTER (WHERE amount IS NOT NULL), 0)::bigint AS priced, \
          sum(net) AS net, sum(held) AS held, count(*) FILTER (WHERE amount IS NULL) AS awaiting \
          FROM rows",
     );
@@ -262,7 +272,7 @@ pub async fn totals(
     Ok(Totals {
         units,
         amount: amount.to_string(),
-        per_stream: per_stream(amount, units),
+        per_stream: per_stream(amount, r.get("priced")),
         net: r.get::<Option<Decimal>, _>("net").map(|d| d.to_string()),
         held: r.get::<Option<Decimal>, _>("held").map(|d| d.to_string()),
         awaiting: r.get("awaiting"),

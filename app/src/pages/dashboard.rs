@@ -89,7 +89,7 @@ pub fn AnalysisView(data: Analysis) -> impl IntoView {
         <div class="analysis" class:reloading=move || pending.get() aria-busy=move || pending.get().to_string()>
         <p class="reloading-note" role="status">{move || pending.get().then_some("Updating…")}</p>
         {reloading(overview, pending, move |o: Overview| {
-            let empty = o.totals.units == 0 && o.totals.amount.parse::<f64>().unwrap_or(0.0) == 0.0;
+            let empty = o.totals.units == 0 && dec(&o.totals.amount).is_zero();
             let whole = filters.get_untracked().map(|f| f.is_whole_catalog() && f.from.is_none() && f.to.is_none()).unwrap_or(true);
             view! {
                 <FreshnessLine freshness=o.freshness.clone() />
@@ -178,7 +178,8 @@ fn CompareCard(c: Comparison, currency: String, money: String, one_track: bool) 
         if b.is_zero() {
             "—".to_string()
         } else {
-            let pct = ((n - b) / b * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1);
+            // Against the earlier period's size, so a loss turning into a gain reads as a rise.
+            let pct = ((n - b) / b.abs() * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1);
             format!("{}{pct}%", if pct.is_sign_positive() && !pct.is_zero() { "+" } else { "" })
         }
     };
@@ -455,9 +456,11 @@ fn PageOfRows(p: TablePage, export: String) -> impl IntoView {
             ),
         })
     };
-    let first = (p.state.page.saturating_sub(1) * p.per_page) as i64;
+    let first = (i64::from(p.state.page) - 1) * i64::from(p.per_page);
     let last = first + p.rows.len() as i64;
     let pages = (p.total_rows + i64::from(p.per_page) - 1) / i64::from(p.per_page).max(1);
+    // Past the last page (an old link, a hand-edited URL): offer the last one.
+    let past_end = p.rows.is_empty() && i64::from(p.state.page) > pages;
     let page_link =
         move |page: u32| link(vec![(by.page_key(), (page > 1).then(|| page.to_string()))]);
     let caption = format!("{} by {}", p.money, by.heading().to_lowercase());
@@ -493,10 +496,15 @@ fn PageOfRows(p: TablePage, export: String) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        {(pages > 1).then(|| view! {
+        {(pages > 1 || past_end).then(|| view! {
             <nav class="pager" aria-label=format!("Pages of {}", by.heading().to_lowercase())>
-                <span class="muted">{format!("{}–{} of {}", first + 1, last, thousands(p.total_rows))}</span>
-                {(p.state.page > 1).then(|| view! { <a href=page_link(p.state.page - 1) rel="prev">"← Previous"</a> })}
+                {if past_end {
+                    view! { <span class="muted">{format!("Past the last page: {} rows in all", thousands(p.total_rows))}</span> }.into_any()
+                } else {
+                    view! { <span class="muted">{format!("{}–{} of {}", first + 1, last, thousands(p.total_rows))}</span> }.into_any()
+                }}
+                {past_end.then(|| view! { <a href=page_link(pages.max(1) as u32)>"Last page"</a> })}
+                {(p.state.page > 1 && !past_end).then(|| view! { <a href=page_link(p.state.page - 1) rel="prev">"← Previous"</a> })}
                 {(i64::from(p.state.page) < pages).then(|| view! { <a href=page_link(p.state.page + 1) rel="next">"Next →"</a> })}
             </nav>
         })}

@@ -288,6 +288,14 @@ async fn no_one_sees_anothers_numbers_by_editing_the_url() {
     let own: serde_json::Value = manager.call("dashboard", &[]).await.json().await.unwrap();
     assert_eq!(own["totals"]["amount"].as_str().map(dec), Some(dec("10.00")));
     assert_eq!(own["view"], "Label");
+    let label = label.to_string();
+    let named = manager.call("dashboard", &[("filters[label]", label.as_str())]).await;
+    let named: serde_json::Value = named.json().await.unwrap();
+    assert_eq!(
+        named["options"]["labels"],
+        serde_json::json!([]),
+        "other labels' names are staff's"
+    );
     let other = manager.call("dashboard", &[("filters[label]", other_label.as_str())]).await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
     let other = manager
@@ -428,4 +436,29 @@ async fn an_artist_paid_in_two_currencies_sees_each_apart() {
     );
     let csv = browser.get("/exports/platform.csv?currency=USD").await.text().await.unwrap();
     assert!(csv.lines().skip(1).all(|l| l.ends_with(",USD")), "{csv}");
+}
+
+#[tokio::test]
+async fn an_artist_with_two_payees_on_a_track_counts_its_streams_once() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let d = deal(&pool, "USD", "0.1", &["0.6", "0.4"], "2026-01").await;
+    let artist: i64 = sqlx::query_scalar("SELECT artist_id FROM releases WHERE id = $1")
+        .bind(d.release)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Both payees of the track are this artist (under their name and their company's).
+    sqlx::query("UPDATE payees SET artist_id = $1 WHERE id = ANY($2)")
+        .bind(artist)
+        .bind(&d.payees)
+        .execute(&pool)
+        .await
+        .unwrap();
+    load(&pool, month("2026-02"), &[fact(&pool, &d, "US", "2.00").await]).await;
+    let source = artist_source(artist);
+    let t = query::totals(&pool, &source, &Filters::default(), None).await.unwrap();
+    assert_eq!((t.units, dec(&t.amount)), (1000, dec("1.80")), "0.9 of 2.00, 1,000 streams once");
+    assert_eq!(t.per_stream.as_deref(), Some("0.0018"));
+    let territories = rows(&pool, &source, &Filters::default(), Dimension::Territory).await;
+    assert_eq!(territories, [("US".to_string(), 1000, dec("1.80"))]);
 }
