@@ -37,19 +37,27 @@ pub async fn csv(
         })
     };
     match result.await {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", file_name(by, &filters)),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => attachment(&file_name(by, &filters), body),
         Err(error) => error_response(&error),
     }
+}
+
+/// A CSV file for the browser to save as `name` (statements, templates, exports).
+pub fn attachment(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The text a CSV writer has written.
+pub fn finish(out: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
+    let bytes = out.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).expect("the CSV writer wrote the UTF-8 it was given"))
 }
 
 fn parse(
@@ -106,8 +114,7 @@ fn write(
             source.currency(),
         ])?;
     }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("the CSV writer wrote the UTF-8 it was given"))
+    finish(out)
 }
 
 /// A name a spreadsheet would run as a formula (`=HYPERLINK(...)`) is written with a

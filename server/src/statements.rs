@@ -6,13 +6,13 @@
 //! summary (`section` = summary, the item in `title`, the amount in `earnings`):
 //! opening + earnings - held - recouped = closing; payable; carried.
 
+use crate::exports::{attachment, finish};
 use crate::startup::{AppState, error_response, require_role};
 use app::domain::Role;
 use app::payouts::{Statement, ssr::statement};
 use axum::{
     extract::{Path, State},
-    http::header,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use tower_sessions::Session;
 
@@ -51,14 +51,7 @@ pub async fn csv(
         run_id
     );
     match write(&statement) {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => attachment(&name, body),
         Err(error) => {
             tracing::error!(%error, "writing a statement CSV");
             error_response(&app::error::AppError::Internal)
@@ -110,8 +103,7 @@ fn write(statement: &Statement) -> Result<String, csv::Error> {
             currency,
         ])?;
     }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("the CSV writer wrote the UTF-8 it was given"))
+    finish(out)
 }
 
 /// A file-name-safe version of a name: "Sable & Stone" becomes "sable-stone".

@@ -279,7 +279,8 @@ pub async fn totals(
     })
 }
 
-/// Streams and money per month and platform, for the charts.
+/// Streams and money per month and platform, months in order: the charts, and the
+/// span of months with data.
 pub async fn month_platform(
     pool: &PgPool,
     source: &Source,
@@ -308,19 +309,6 @@ pub struct Cell {
     pub platform: String,
     pub units: i64,
     pub amount: Decimal,
-}
-
-/// The first and last month with data within the filters.
-pub async fn month_span(
-    pool: &PgPool,
-    source: &Source,
-    filters: &Filters,
-) -> Result<Option<(Month, Month)>, AppError> {
-    let mut q = with_rows(source, filters, None);
-    q.push("SELECT to_char(min(month), 'YYYY-MM') AS lo, to_char(max(month), 'YYYY-MM') AS hi FROM rows");
-    let r = q.build().fetch_one(pool).await?;
-    let (lo, hi): (Option<String>, Option<String>) = (r.get("lo"), r.get("hi"));
-    Ok(lo.zip(hi).and_then(|(lo, hi)| Some((lo.parse().ok()?, hi.parse().ok()?))))
 }
 
 /// Tracks whose money changed most between `before` and `now` (two month ranges, the

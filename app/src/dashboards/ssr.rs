@@ -107,28 +107,30 @@ pub async fn overview(
 ) -> Result<Overview, AppError> {
     let (view, scope) = scope_name(pool, source).await?;
     let totals = query::totals(pool, source, filters, None).await?;
-    let span = query::month_span(pool, source, filters).await?;
+    // The charts' cells hold every month with data: the span is theirs.
+    let cells = query::month_platform(pool, source, filters).await?;
+    let span = match (cells.first(), cells.last()) {
+        (Some(first), Some(last)) => Some((first.month.parse()?, last.month.parse()?)),
+        _ => None,
+    };
     let comparison = match span {
         Some(span) => Some(compare(pool, source, filters, span).await?),
         None => None,
     };
     let currency = source.currency().to_string();
     let money = source.money().to_string();
-    let charts = draw(pool, source, filters, &money, &currency).await?;
+    let charts = draw(&cells, &money, &currency);
     let mut options = query::options(pool, source).await?;
     if view == View::Everything || filters.label.is_some() {
         options.labels = labels(pool).await?;
     }
-    // The next statement is the artist's whole catalog: shown only when the page is.
-    let whole = filters.is_whole_catalog() && filters.from.is_none() && filters.to.is_none();
-    let next_statement = match source {
-        Source::Artist { artist, currency } if whole => {
-            Some(next_statement(pool, *artist, currency).await?)
-        }
-        _ => None,
-    };
-    if let Source::Artist { artist, .. } = source {
+    let mut next_statement = None;
+    if let Source::Artist { artist, currency } = source {
         options.currencies = artist_currencies(pool, *artist).await?;
+        // The next statement is the artist's whole catalog: shown only when the page is.
+        if filters.is_whole_catalog() && filters.from.is_none() && filters.to.is_none() {
+            next_statement = Some(next_statement_estimate(pool, *artist, currency).await?);
+        }
     }
     Ok(Overview {
         view,
@@ -220,19 +222,12 @@ fn period_label((from, to): (Month, Month)) -> String {
 
 /// The charts of a slice: money by month stacked by platform and streams by month
 /// (the last 24 months), and money by platform.
-async fn draw(
-    pool: &PgPool,
-    source: &Source,
-    filters: &Filters,
-    money: &str,
-    currency: &str,
-) -> Result<Charts, AppError> {
-    let cells = query::month_platform(pool, source, filters).await?;
+fn draw(cells: &[query::Cell], money: &str, currency: &str) -> Charts {
     let mut months: Vec<String> = cells.iter().map(|c| c.month.clone()).collect();
     months.dedup();
     let shown = months.split_off(months.len().saturating_sub(24));
     let mut platforms: Vec<(String, Decimal)> = Vec::new();
-    for cell in &cells {
+    for cell in cells {
         match platforms.iter_mut().find(|(p, _)| *p == cell.platform) {
             Some((_, sum)) => *sum += cell.amount,
             None => platforms.push((cell.platform.clone(), cell.amount)),
@@ -267,7 +262,7 @@ async fn draw(
         .iter()
         .map(|(p, amount)| (Platform::name_of(p).to_string(), float(*amount)))
         .collect();
-    Ok(Charts {
+    Charts {
         months: charts::stacked_months(
             &format!("{money} by month and platform"),
             &unit,
@@ -276,7 +271,7 @@ async fn draw(
         ),
         streams: charts::monthly_line("Streams by month", "Streams", "Streams", &streams),
         platforms: charts::bars(&format!("{money} by platform"), &unit, &bars),
-    })
+    }
 }
 
 struct Charts {
@@ -287,7 +282,11 @@ struct Charts {
 
 /// An artist's earnings in `currency` from months after their labels' last approved
 /// runs: what the next statement would add, before advances are recouped.
-async fn next_statement(pool: &PgPool, artist: i64, currency: &str) -> Result<String, AppError> {
+async fn next_statement_estimate(
+    pool: &PgPool,
+    artist: i64,
+    currency: &str,
+) -> Result<String, AppError> {
     let sum = sqlx::query_scalar!(
         r#"
         SELECT coalesce(sum(s.earnings), 0) AS "sum!"

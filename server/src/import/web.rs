@@ -6,7 +6,7 @@ use super::{Imported, KINDS, Kind, import_bytes, template, with_kind};
 use crate::startup::{AppState, require_staff};
 use axum::{
     extract::{Multipart, Path, State, multipart::MultipartRejection},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -108,13 +108,5 @@ pub async fn template_csv(
 }
 
 fn template_response<K: Kind>() -> Response {
-    let disposition = format!("attachment; filename=\"{}.csv\"", K::NAME);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        template::<K>(),
-    )
-        .into_response()
+    crate::exports::attachment(&format!("{}.csv", K::NAME), template::<K>())
 }
