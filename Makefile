@@ -14,7 +14,7 @@ HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --
 PORT ?= 3000
 E2E_PORT ?= 3100
 
-.PHONY: help run test build server site setup-run setup-test database lint fmt sqlx-prepare e2e unit fuzz
+.PHONY: help run test build server site setup-run setup-test database lint fmt sqlx-prepare e2e unit fuzz bench bench-quick bench-venv
 
 help:
 	@echo "make run            set up, build, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -22,6 +22,8 @@ help:
 	@echo "make sqlx-prepare   refresh .sqlx/ after changing a query or a migration"
 	@echo "make fmt            format the code"
 	@echo "make fuzz           fuzz each report parser for FUZZ_SECONDS (default 60) each"
+	@echo "make bench          every benchmark at full size; rewrites docs/benchmarks.md"
+	@echo "make bench-quick    the same at a tenth of the size, into target/bench/"
 
 setup-run:
 	@.ci/setup.sh run
@@ -94,3 +96,22 @@ fuzz: setup-run
 	    cargo fuzz run -O $$target ../target/fuzz-corpus/$$target corpus/$$target \
 	    -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536) || exit 1; \
 	done
+
+# Benchmarks (docs/benchmarking.md). Not part of `make test`: the full run takes about
+# an hour. The pandas loader they compare against is installed from PyPI into a venv.
+BENCH_VENV := target/bench-venv
+BENCH_RUNS ?= 3
+
+bench-venv: $(BENCH_VENV)/.installed
+$(BENCH_VENV)/.installed: server/benches/requirements.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+bench: setup-run database bench-venv
+	@BACKBEAT_BENCH_SERVER=$$(.ci/database.sh) BACKBEAT_BENCH_VENV=$(CURDIR)/$(BENCH_VENV) \
+	  cargo bench -p server --bench backbeat -- --runs $(BENCH_RUNS)
+
+bench-quick: setup-run database bench-venv
+	@BACKBEAT_BENCH_SERVER=$$(.ci/database.sh) BACKBEAT_BENCH_VENV=$(CURDIR)/$(BENCH_VENV) \
+	  cargo bench -p server --bench backbeat -- --quick --runs $(BENCH_RUNS)

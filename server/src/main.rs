@@ -27,9 +27,16 @@ enum Command {
     Ingest {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
+        /// Load the facts only; the server's scheduler allocates them on its next tick.
+        #[arg(long)]
+        defer_allocation: bool,
     },
+    /// Allocate every loaded file still waiting (after `ingest --defer-allocation`).
+    Allocate,
     /// Write realistic platform report files for the catalog in the database.
     Generate(server::generate::command::Args),
+    /// Fill an empty database with a large synthetic catalog, for benchmarks.
+    GenerateCatalog(server::generate::catalog::Args),
     /// Import reference data from CSV, all or nothing (kinds: exchange-rates).
     Import {
         /// What the file holds: exchange-rates.
@@ -83,8 +90,12 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Demo { logins: false } => demo::run(&pool, &settings.data_dir).await,
-        Command::Ingest { paths } => server::ingest::command::run(&pool, &paths).await,
+        Command::Ingest { paths, defer_allocation } => {
+            server::ingest::command::run(&pool, &paths, defer_allocation).await
+        }
+        Command::Allocate => server::ingest::command::allocate(&pool).await,
         Command::Generate(args) => server::generate::command::run(&pool, args).await,
+        Command::GenerateCatalog(args) => server::generate::catalog::run(&pool, args).await,
         Command::Import { kind, file, template } => {
             server::import::run(&pool, &kind, file.as_deref(), template).await
         }

@@ -432,10 +432,11 @@ async fn reconcile(
     let mut moved_holds: Vec<(i64, &Found)> = Vec::new();
     let mut touched_tracks = BTreeSet::new();
     let mut with_holds = Vec::new();
+    let mut new = Vec::new();
     for f in &found {
         let key = (f.kind.to_string(), f.subject.clone());
         seen.insert(key.clone());
-        let id = match live.get(&key) {
+        match live.get(&key) {
             Some(l) => {
                 let changed = l.cause != f.cause;
                 update(tx, l.id, f, changed).await?;
@@ -443,20 +444,20 @@ async fn reconcile(
                 if l.holds != f.holds {
                     moved_holds.push((l.id, f));
                 }
-                l.id
-            }
-            None if decided.contains(&(key.0.clone(), key.1.clone(), f.cause.clone())) => continue,
-            None => {
-                let id = open(tx, f).await?;
-                outcome.opened += 1;
                 if !f.holds.is_empty() {
-                    moved_holds.push((id, f));
+                    with_holds.push(l.id);
                 }
-                id
             }
-        };
+            None if decided.contains(&(key.0.clone(), key.1.clone(), f.cause.clone())) => {}
+            None => new.push(f),
+        }
+    }
+    let opened = open_all(tx, &new).await?;
+    outcome.opened += opened.len();
+    for (f, id) in new.iter().zip(opened) {
         if !f.holds.is_empty() {
             with_holds.push(id);
+            touched_tracks.extend(f.track_id);
         }
     }
     let gone: Vec<i64> =
@@ -546,37 +547,123 @@ async fn decided_causes(
     Ok(rows.into_iter().map(|r| (r.kind, r.subject, r.cause)).collect())
 }
 
-async fn open(tx: &mut PgConnection, f: &Found) -> Result<i64, AppError> {
-    let id = sqlx::query_scalar!(
+/// Opens every conflict of `new` with three statements, whatever their number (a new
+/// file can bring thousands): the conflicts, their "opened" events, their holds.
+/// Returns each one's id, in `new`'s order.
+async fn open_all(tx: &mut PgConnection, new: &[&Found]) -> Result<Vec<i64>, AppError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Sets travel as JSON arrays: no separator can be confused with a party's name.
+    let rows: Vec<serde_json::Value> = new
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "kind": f.kind,
+                "subject": f.subject,
+                "cause": f.cause,
+                "track_id": f.track_id,
+                "label_id": f.label_id,
+                "isrc": f.isrc,
+                "platform_track_id": f.platform_track_id,
+                "platforms": f.platforms,
+                "territories": f.territories,
+                "parties": f.parties,
+                "claim_ids": f.claim_ids,
+                "variants": f.variants,
+                "at_stake": f.at_stake.map(|d| d.to_string()),
+                "first_month": f.first_month,
+                "last_month": f.last_month,
+                "summary": f.summary,
+            })
+        })
+        .collect();
+    let opened = sqlx::query!(
         r#"
-        INSERT INTO conflicts
-            (kind, subject, cause, track_id, label_id, isrc, platform_track_id, platforms,
-             territories, parties, claim_ids, variants, at_stake, first_month, last_month,
-             summary)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-        RETURNING id
+        WITH opened AS (
+            INSERT INTO conflicts
+                (kind, subject, cause, track_id, label_id, isrc, platform_track_id, platforms,
+                 territories, parties, claim_ids, variants, at_stake, first_month, last_month,
+                 summary)
+            SELECT r.kind, r.subject, r.cause, r.track_id, r.label_id, r.isrc,
+                   r.platform_track_id,
+                   ARRAY(SELECT jsonb_array_elements_text(r.platforms)),
+                   ARRAY(SELECT jsonb_array_elements_text(r.territories))::char(2)[],
+                   ARRAY(SELECT jsonb_array_elements_text(r.parties)),
+                   ARRAY(SELECT jsonb_array_elements_text(r.claim_ids)::bigint),
+                   ARRAY(SELECT jsonb_array_elements_text(r.variants)),
+                   r.at_stake::numeric, r.first_month, r.last_month, r.summary
+            FROM jsonb_to_recordset($1::text::jsonb) AS r(
+                kind text, subject text, cause text, track_id bigint, label_id bigint,
+                isrc text, platform_track_id text, platforms jsonb, territories jsonb,
+                parties jsonb, claim_ids jsonb, variants jsonb, at_stake text,
+                first_month date, last_month date, summary text)
+            RETURNING id, kind, subject, summary
+        ),
+        events AS (
+            INSERT INTO conflict_events (conflict_id, action, note)
+            SELECT id, 'opened', summary FROM opened
+        )
+        SELECT id, kind, subject FROM opened
         "#,
-        f.kind,
-        f.subject,
-        f.cause,
-        f.track_id,
-        f.label_id,
-        f.isrc,
-        f.platform_track_id,
-        &vec_of(&f.platforms),
-        &vec_of(&f.territories) as _,
-        &vec_of(&f.parties),
-        &f.claim_ids.iter().copied().collect::<Vec<_>>(),
-        &vec_of(&f.variants),
-        f.at_stake,
-        f.first_month as _,
-        f.last_month as _,
-        f.summary
+        serde_json::Value::Array(rows).to_string()
     )
-    .fetch_one(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    event(tx, id, "opened", &f.summary).await?;
-    Ok(id)
+    let ids: HashMap<(String, String), i64> =
+        opened.into_iter().map(|r| ((r.kind, r.subject), r.id)).collect();
+    let ids: Vec<i64> = new.iter().map(|f| ids[&(f.kind.to_string(), f.subject.clone())]).collect();
+    let mut holds = Holds::default();
+    for (f, &id) in new.iter().zip(&ids) {
+        holds.add(id, f);
+    }
+    holds.insert(tx).await?;
+    Ok(ids)
+}
+
+/// New holds of many conflicts, as columns for one INSERT.
+#[derive(Default)]
+struct Holds {
+    tracks: Vec<Option<i64>>,
+    territories: Vec<String>,
+    froms: Vec<NaiveDate>,
+    tos: Vec<Option<NaiveDate>>,
+    reasons: Vec<String>,
+    conflicts: Vec<i64>,
+}
+
+impl Holds {
+    fn add(&mut self, id: i64, f: &Found) {
+        for (territory, (from, to)) in &f.holds {
+            self.tracks.push(f.track_id);
+            self.territories.push(territory.clone());
+            self.froms.push(*from);
+            self.tos.push(*to);
+            self.reasons.push(format!("Conflict #{id}: {}", f.summary));
+            self.conflicts.push(id);
+        }
+    }
+
+    async fn insert(self, tx: &mut PgConnection) -> Result<(), AppError> {
+        if self.conflicts.is_empty() {
+            return Ok(());
+        }
+        sqlx::query!(
+            r#"
+            INSERT INTO revenue_holds (track_id, territory, from_month, to_month, reason, conflict_id)
+            SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::date[], $4::date[], $5::text[], $6::bigint[])
+            "#,
+            &self.tracks as &[Option<i64>],
+            &self.territories,
+            &self.froms as _,
+            &self.tos as _,
+            &self.reasons,
+            &self.conflicts
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Brings a live conflict's details up to date; a new cause is noted in its history.
@@ -678,7 +765,9 @@ pub(super) async fn update_held(tx: &mut PgConnection, conflicts: &[i64]) -> Res
     sqlx::query!(
         r#"
         WITH held AS (
-            SELECT conflict_id, complete_sum(reporting) AS held,
+            -- NULL while any part waits for a rate (built-in aggregates: see summary.rs).
+            SELECT conflict_id,
+                   CASE WHEN bool_and(reporting IS NOT NULL) THEN sum(reporting) END AS held,
                    array_agg(DISTINCT platform) AS platforms
             FROM conflict_held
             WHERE conflict_id = ANY ($1)

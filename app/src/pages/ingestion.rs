@@ -266,9 +266,12 @@ fn StatusBadge(status: String) -> impl IntoView {
     let class = match status.as_str() {
         "succeeded" | "loaded" => "badge badge-ok",
         "failed" | "quarantined" => "badge badge-error",
-        "queued" | "running" | "awaiting_confirmation" | "superseded" | "withdrawn" => {
-            "badge badge-warn"
-        }
+        "queued"
+        | "running"
+        | "awaiting_confirmation"
+        | "awaiting_allocation"
+        | "superseded"
+        | "withdrawn" => "badge badge-warn",
         _ => "badge",
     };
     view! { <span class=class>{status.replace('_', " ")}</span> }

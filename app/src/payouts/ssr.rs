@@ -133,6 +133,22 @@ pub async fn create(
             "Payout run {open} of this label is still in the making: finish or delete it first."
         )));
     }
+    // A loaded file's money is not in the ledger until the allocation stage has run.
+    let waiting = sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "n!" FROM report_files
+        WHERE status = 'loaded' AND allocated_at IS NULL AND accounting_month <= $1
+        "#,
+        period_end.first_day() as _
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if waiting > 0 {
+        return Err(AppError::invalid(format!(
+            "{waiting} report file(s) of this period are loaded but not yet allocated; \
+             the run can start when allocation has finished (see Ingestion)."
+        )));
+    }
     let period_start = period_start(&mut tx, label_id, period_end).await?;
     let digits = minor_digits(&currency)?;
     let run_id = sqlx::query_scalar!(

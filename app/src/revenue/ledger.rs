@@ -51,6 +51,9 @@ pub async fn lock(tx: &mut PgConnection) -> Result<(), AppError> {
 /// Allocates `scope` again in the caller's transaction. Returns the ledger rows written.
 pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
     lock(tx).await?;
+    // A file's grains are grouped and joined in memory rather than spilled to disk; the
+    // setting ends with the caller's transaction.
+    sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
         Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),
@@ -59,14 +62,15 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     if files.is_empty() {
         return Ok(0);
     }
-    sqlx::query!(
+    let replaced = sqlx::query!(
         "DELETE FROM allocations
          WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
         &files,
         tracks as _
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     let written = sqlx::query!(
         r#"
         INSERT INTO allocations
@@ -85,42 +89,48 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         ),
         placed AS (
             SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
-                   c.id AS contract_id, c.distribution_fee AS fee,
+                   coalesce(tc.id, rc.id) AS contract_id,
+                   CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee
+                        ELSE rc.distribution_fee END AS fee,
                    s.our_share AS settled_share, s.other_party,
                    CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate,
                    CASE
                      WHEN g.track_id IS NULL THEN NULL
-                     WHEN EXISTS (
+                     WHEN ht.track_id IS NOT NULL AND EXISTS (
                          SELECT 1 FROM revenue_holds h
                          WHERE h.track_id = g.track_id AND h.released_at IS NULL
                            AND h.territory IN ('WW', g.territory)
                            AND h.from_month <= g.accounting_month
                            AND (h.to_month IS NULL OR h.to_month >= g.accounting_month))
                        THEN 'conflict'
-                     WHEN c.id IS NULL THEN 'no_contract'
+                     WHEN tc.id IS NULL AND rc.id IS NULL THEN 'no_contract'
                      WHEN g.currency <> l.accounting_currency AND x.rate IS NULL
                        THEN 'missing_rate'
                    END AS hold_reason
             FROM grains g
+            -- Few tracks have holds: the per-grain look at them is for those alone.
+            LEFT JOIN (SELECT DISTINCT track_id FROM revenue_holds
+                       WHERE released_at IS NULL OR our_share < 1) ht
+              ON ht.track_id = g.track_id
             LEFT JOIN tracks t ON t.id = g.track_id
             LEFT JOIN releases r ON r.id = t.release_id
             LEFT JOIN labels l ON l.id = r.label_id
             LEFT JOIN exchange_rates x
               ON x.month = g.accounting_month AND x.from_currency = g.currency
              AND x.to_currency = l.accounting_currency
-            LEFT JOIN LATERAL (
-                SELECT c.id, c.distribution_fee FROM contracts c
-                WHERE (c.track_id = g.track_id OR c.release_id = t.release_id)
-                  AND c.valid_from <= g.accounting_month
-                  AND (c.valid_to IS NULL OR c.valid_to >= g.accounting_month)
-                -- A track's own contract overrides its release's.
-                ORDER BY c.track_id IS NULL
-                LIMIT 1
-            ) c ON true
+            -- A track's own contract overrides its release's. A subject's contracts never
+            -- overlap in time (exclusion constraints), so each join finds at most one:
+            -- plain joins, which Postgres hashes, not a lookup per grain.
+            LEFT JOIN contracts tc
+              ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
+             AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
+            LEFT JOIN contracts rc
+              ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
+             AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
             -- A decided conflict gave part of this revenue to another party.
             LEFT JOIN LATERAL (
                 SELECT h.our_share, h.other_party FROM revenue_holds h
-                WHERE h.track_id = g.track_id AND h.our_share < 1
+                WHERE ht.track_id IS NOT NULL AND h.track_id = g.track_id AND h.our_share < 1
                   AND h.territory IN ('WW', g.territory)
                   AND h.from_month <= g.accounting_month
                   AND (h.to_month IS NULL OR h.to_month >= g.accounting_month)
@@ -172,7 +182,13 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     )
     .execute(&mut *tx)
     .await?;
-    super::summary::refresh(tx, &files, tracks).await?;
+    // Files allocated for the first time are added to the summaries; anything that
+    // replaced ledger rows is summed again from the ledger.
+    if replaced == 0 && tracks.is_none() {
+        super::summary::add(tx, &files).await?;
+    } else {
+        super::summary::refresh(tx, &files, tracks).await?;
+    }
     Ok(written.rows_affected())
 }
 

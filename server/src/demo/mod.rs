@@ -3,7 +3,7 @@
 //! Deterministic (a fixed seed), so every demo shows the same catalog: 3 labels,
 //! 15 artists, 42 releases and about 320 tracks with valid ISRCs and UPCs.
 
-mod revenue;
+pub(crate) mod revenue;
 
 use crate::cli::{find_artist, find_label};
 use crate::generate;

@@ -188,7 +188,7 @@ async fn add_advances(tx: &mut PgConnection, first: Month) -> Result<()> {
 /// Every month's rate from each market's currency into each label's currency and USD,
 /// as a published rate would be: six decimals, moving a little from month to month.
 /// Yen in the last month is left out, so staff have a missing rate to see and fill.
-async fn add_rates(tx: &mut PgConnection, months: &[Month], last: Month) -> Result<()> {
+pub(crate) async fn add_rates(tx: &mut PgConnection, months: &[Month], last: Month) -> Result<()> {
     let targets = ["USD", "GBP", "EUR"];
     let mut sources: Vec<&str> = MARKETS.iter().map(|m| m.currency).collect();
     sources.sort_unstable();
@@ -246,7 +246,7 @@ const RIVALS: [&str; 4] = [
 /// Our delivery claims every track, worldwide, from its release; one track in nine
 /// is also claimed by a rival in one market, from a month of the demo year on, so its
 /// revenue there is held: the overlapping claims the conflict queue shows.
-async fn add_claims(tx: &mut PgConnection, first: Month) -> Result<()> {
+pub(crate) async fn add_claims(tx: &mut PgConnection, first: Month) -> Result<()> {
     sqlx::query!(
         r#"
         INSERT INTO ownership_claims (track_id, party, share, territories, valid_from, source)

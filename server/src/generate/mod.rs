@@ -10,6 +10,7 @@
 //! to, which is how the tests prove that generator and parser agree.
 
 mod apple;
+pub mod catalog;
 pub mod command;
 mod dsr;
 pub mod market;

@@ -1,14 +1,16 @@
 //! `backbeat ingest PATH...`: loads files and folders, with a progress bar and a summary.
 
-use super::loader::{Origin, Outcome, load_file};
+use super::loader::{Allocated, Origin, Outcome, allocate_waiting, load_only};
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 
-/// Loads every file under `paths` (folders one level deep, in name order). Fails when
-/// any file was quarantined, so scripts and schedulers notice.
-pub async fn run(pool: &PgPool, paths: &[PathBuf]) -> Result<()> {
+/// Loads every file under `paths` (folders one level deep, in name order), then
+/// allocates them all in one pass, unless `defer_allocation` leaves that to the server's
+/// scheduler (a bulk load at the start of a month). Fails when any file was
+/// quarantined, so scripts and schedulers notice.
+pub async fn run(pool: &PgPool, paths: &[PathBuf], defer_allocation: bool) -> Result<()> {
     let files = expand(paths)?;
     let bar = ProgressBar::new(files.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}")
@@ -17,12 +19,17 @@ pub async fn run(pool: &PgPool, paths: &[PathBuf]) -> Result<()> {
     let mut summary = Vec::new();
     for file in &files {
         bar.set_message(file.display().to_string());
-        let outcome = load_file(pool, file, &Origin::COMMAND_LINE).await?;
+        let outcome = load_only(pool, file, &Origin::COMMAND_LINE).await?;
         bar.inc(1);
         summary.push((file.clone(), outcome));
     }
     bar.finish_and_clear();
     print_summary(&summary);
+    if defer_allocation {
+        println!("Allocation deferred: the server's scheduler allocates these files.");
+    } else {
+        print_allocated(&allocate_waiting(pool).await?);
+    }
     let quarantined =
         summary.iter().filter(|(_, o)| matches!(o, Outcome::Quarantined { .. })).count();
     if quarantined > 0 {
@@ -55,10 +62,11 @@ fn print_summary(summary: &[(PathBuf, Outcome)]) {
     for (path, outcome) in summary {
         let name = short(path);
         match outcome {
-            Outcome::Loaded { file_id, facts, matched, warnings } => {
+            Outcome::Loaded { file_id, facts, matched, warnings, took } => {
                 let note = warnings.first().map(String::as_str).unwrap_or("");
+                let took = took.as_secs_f64();
                 println!(
-                    "{name:<48} {:<12} {facts:>10} {matched:>10}  file {file_id} {note}",
+                    "{name:<48} {:<12} {facts:>10} {matched:>10}  file {file_id} in {took:.2} s {note}",
                     "loaded"
                 );
             }
@@ -82,6 +90,28 @@ fn print_summary(summary: &[(PathBuf, Outcome)]) {
                 );
             }
         }
+    }
+}
+
+/// `backbeat allocate`: the allocation stage, now.
+pub async fn allocate(pool: &PgPool) -> Result<()> {
+    let allocated = allocate_waiting(pool).await?;
+    if allocated.files == 0 {
+        println!("No file is waiting for allocation.");
+    }
+    print_allocated(&allocated);
+    Ok(())
+}
+
+fn print_allocated(allocated: &Allocated) {
+    if allocated.files > 0 {
+        println!(
+            "Allocated {} files into {} ledger rows: allocation {:.2} s, conflicts {:.2} s.",
+            allocated.files,
+            allocated.rows,
+            allocated.allocate.as_secs_f64(),
+            allocated.detect.as_secs_f64()
+        );
     }
 }
 

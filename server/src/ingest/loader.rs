@@ -3,14 +3,14 @@
 
 use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
 use anyhow::{Context, Result, bail};
-use app::conflicts::detect;
 use app::domain::{Month, Platform};
-use app::revenue::ledger;
+pub use app::ingestion::ssr::{Allocated, allocate_waiting};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// How a file came in.
@@ -51,6 +51,8 @@ pub enum Outcome {
         facts: u64,
         matched: u64,
         warnings: Vec<String>,
+        /// From opening the file to its facts' commit.
+        took: Duration,
     },
     /// The same bytes were loaded before (as this file).
     AlreadyLoaded {
@@ -69,12 +71,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn loaded(file_id: i64, meta: ReportMeta, totals: &Totals) -> Outcome {
+    fn loaded(file_id: i64, meta: ReportMeta, totals: &Totals, took: Duration) -> Outcome {
         Outcome::Loaded {
             file_id,
             facts: totals.facts,
             matched: totals.matched,
             warnings: meta.warnings,
+            took,
         }
     }
 }
@@ -85,14 +88,23 @@ enum Chunk {
     Rows(Vec<u8>),
 }
 
-/// Loads `path`. Errors are the loader's own trouble (no database, say); problems
-/// with the file are an `Outcome::Quarantined`.
+/// Loads `path`, then allocates it (and whatever else waits for allocation). Errors are
+/// the loader's own trouble (no database, say); problems with the file are an
+/// `Outcome::Quarantined`.
 pub async fn load_file(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Outcome> {
+    let outcome = load_only(pool, path, origin).await?;
+    allocate_waiting(pool).await?;
+    Ok(outcome)
+}
+
+/// Loads `path`'s facts, leaving their allocation to the allocation stage
+/// ([`allocate_waiting`]): what `backbeat ingest --defer-allocation` does for a bulk load.
+pub async fn load_only(pool: &PgPool, path: &Path, origin: &Origin) -> Result<Outcome> {
     let sum = checksum(path).with_context(|| format!("reading {}", path.display()))?;
     load_summed(pool, path, sum, origin).await
 }
 
-/// [`load_file`] for a caller that has already read the file's checksum and size
+/// [`load_only`] for a caller that has already read the file's checksum and size
 /// (the scheduler, which looks the file up first): the file is not hashed twice.
 pub async fn load_summed(
     pool: &PgPool,
@@ -100,6 +112,7 @@ pub async fn load_summed(
     (sha256, size): (String, u64),
     origin: &Origin,
 ) -> Result<Outcome> {
+    let started = Instant::now();
     if let Some(file_id) = seen(pool, &sha256).await? {
         return Ok(Outcome::AlreadyLoaded { file_id });
     }
@@ -130,7 +143,7 @@ pub async fn load_summed(
             }
             finish_loaded(&mut tx, file_id, &meta, &totals).await?;
             tx.commit().await?;
-            Ok(Outcome::loaded(file_id, meta, &totals))
+            Ok(Outcome::loaded(file_id, meta, &totals, started.elapsed()))
         }
         Err(errors) => {
             tx.rollback().await?;
@@ -148,9 +161,13 @@ async fn copy_report(
     matcher: Matcher,
 ) -> Result<std::result::Result<(ReportMeta, Totals), ErrorLog>> {
     let (sender, receiver) = mpsc::channel::<Chunk>(8);
-    let parsing =
-        tokio::task::spawn_blocking(move || parse_to_copy(report, file_id, &matcher, sender));
-    copy_chunks(tx, receiver).await?;
+    // Sent buffers come back to be filled again: a load allocates a dozen buffers
+    // whatever its size, and memory stays flat (see `make bench`).
+    let (spare_sender, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+    let parsing = tokio::task::spawn_blocking(move || {
+        parse_to_copy(report, file_id, &matcher, Buffers { sender, spare })
+    });
+    copy_chunks(tx, receiver, spare_sender).await?;
     parsing.await.context("the parser stopped")
 }
 
@@ -262,6 +279,7 @@ pub async fn confirm_supersede(
     if let Some(previous) = held.supersedes_id {
         app::ingestion::ssr::reverse_file(&mut tx, previous, "superseded", decided_by).await?;
     }
+    let started = Instant::now();
     match copy_report(&mut tx, report, file_id, matcher).await? {
         Ok((meta, totals)) => {
             finish_loaded(&mut tx, file_id, &meta, &totals).await?;
@@ -273,7 +291,8 @@ pub async fn confirm_supersede(
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(Outcome::loaded(file_id, meta, &totals))
+            allocate_waiting(pool).await?;
+            Ok(Outcome::loaded(file_id, meta, &totals, started.elapsed()))
         }
         Err(errors) => {
             tx.rollback().await?;
@@ -368,19 +387,36 @@ struct Totals {
     gross: BTreeMap<&'static str, Decimal>,
 }
 
+/// The parser's ends of the two channels: chunks out, emptied buffers back.
+struct Buffers {
+    sender: mpsc::Sender<Chunk>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Buffers {
+    fn next(&self) -> String {
+        // Buffers come back cleared, so they are valid (empty) UTF-8.
+        self.spare
+            .try_recv()
+            .ok()
+            .and_then(|buffer| String::from_utf8(buffer).ok())
+            .unwrap_or_else(|| String::with_capacity(CHUNK + 4096))
+    }
+}
+
 /// Runs on a blocking thread: parses the file and encodes facts as COPY text rows,
 /// sent on in chunks of about a megabyte so memory stays flat whatever the file size.
 fn parse_to_copy(
     report: ReportSource,
     file_id: i64,
     matcher: &Matcher,
-    sender: mpsc::Sender<Chunk>,
+    buffers: Buffers,
 ) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
     let mut writer = CopyWriter {
         file_id,
         matcher,
-        sender,
-        buffer: Vec::with_capacity(CHUNK),
+        buffer: buffers.next(),
+        buffers,
         months: HashSet::new(),
         totals: Totals::default(),
     };
@@ -395,8 +431,8 @@ const CHUNK: usize = 1 << 20;
 struct CopyWriter<'m> {
     file_id: i64,
     matcher: &'m Matcher,
-    sender: mpsc::Sender<Chunk>,
-    buffer: Vec<u8>,
+    buffers: Buffers,
+    buffer: String,
     months: HashSet<Month>,
     totals: Totals,
 }
@@ -406,7 +442,7 @@ impl CopyWriter<'_> {
         let month = fact.accounting_month();
         if self.months.insert(month) {
             self.flush();
-            let _ = self.sender.blocking_send(Chunk::Month(month));
+            let _ = self.buffers.sender.blocking_send(Chunk::Month(month));
         }
         let track = self.matcher.track(meta.platform, &fact);
         self.totals.add(&fact, track.is_some());
@@ -418,9 +454,9 @@ impl CopyWriter<'_> {
 
     fn flush(&mut self) {
         if !self.buffer.is_empty() {
-            let rows = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+            let rows = std::mem::replace(&mut self.buffer, self.buffers.next());
             // A closed channel means the database side failed; it reports that itself.
-            let _ = self.sender.blocking_send(Chunk::Rows(rows));
+            let _ = self.buffers.sender.blocking_send(Chunk::Rows(rows.into_bytes()));
         }
     }
 }
@@ -438,9 +474,8 @@ const COPY_FACTS: &str = "COPY stream_facts (report_file_id, line_number, accoun
     period_start, period_end, platform, territory, usage_type, isrc, upc, platform_track_id, \
     track_id, title, artist, units, gross, currency, collector) FROM STDIN";
 
-/// One fact as a line of COPY's text format.
-fn encode(out: &mut Vec<u8>, file_id: i64, platform: Platform, track: Option<i64>, fact: &Fact) {
-    let mut line = String::with_capacity(256);
+/// One fact as a line of COPY's text format, written straight into the chunk.
+fn encode(line: &mut String, file_id: i64, platform: Platform, track: Option<i64>, fact: &Fact) {
     let _ = write!(
         line,
         "{file_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
@@ -452,20 +487,24 @@ fn encode(out: &mut Vec<u8>, file_id: i64, platform: Platform, track: Option<i64
         fact.territory,
         fact.usage.code()
     );
-    optional(&mut line, fact.isrc.as_ref().map(|i| i.as_str()));
-    optional(&mut line, fact.upc.as_ref().map(|u| u.gtin13()));
-    optional(&mut line, fact.platform_track_id.as_deref());
-    optional(&mut line, track.map(|t| t.to_string()).as_deref());
-    escaped(&mut line, &fact.title);
+    optional(line, fact.isrc.as_ref().map(|i| i.as_str()));
+    optional(line, fact.upc.as_ref().map(|u| u.gtin13()));
+    optional(line, fact.platform_track_id.as_deref());
+    match track {
+        Some(t) => {
+            let _ = write!(line, "{t}\t");
+        }
+        None => line.push_str("\\N\t"),
+    }
+    escaped(line, &fact.title);
     line.push('\t');
-    escaped(&mut line, &fact.artist);
+    escaped(line, &fact.artist);
     let _ = write!(line, "\t{}\t{}\t{}\t", fact.units, fact.gross, fact.currency.code());
     match &fact.collector {
-        Some(c) => escaped(&mut line, c),
+        Some(c) => escaped(line, c),
         None => line.push_str("\\N"),
     }
     line.push('\n');
-    out.extend_from_slice(line.as_bytes());
 }
 
 fn optional(line: &mut String, value: Option<&str>) {
@@ -491,7 +530,16 @@ fn escaped(line: &mut String, value: &str) {
 
 /// Streams the parser's chunks into COPY, ending one COPY and making the partition
 /// whenever a new month starts.
-async fn copy_chunks(tx: &mut PgConnection, mut receiver: mpsc::Receiver<Chunk>) -> Result<()> {
+async fn copy_chunks(
+    tx: &mut PgConnection,
+    mut receiver: mpsc::Receiver<Chunk>,
+    spare: std::sync::mpsc::Sender<Vec<u8>>,
+) -> Result<()> {
+    let give_back = |mut rows: Vec<u8>| {
+        rows.clear();
+        // The parser may have finished: then the buffer is simply dropped.
+        let _ = spare.send(rows);
+    };
     let mut pending = receiver.recv().await;
     while let Some(chunk) = pending {
         match chunk {
@@ -501,11 +549,13 @@ async fn copy_chunks(tx: &mut PgConnection, mut receiver: mpsc::Receiver<Chunk>)
             }
             Chunk::Rows(first) => {
                 let mut copy = tx.copy_in_raw(COPY_FACTS).await?;
-                copy.send(first).await?;
+                copy.send(first.as_slice()).await?;
+                give_back(first);
                 pending = loop {
                     match receiver.recv().await {
                         Some(Chunk::Rows(rows)) => {
-                            copy.send(rows).await?;
+                            copy.send(rows.as_slice()).await?;
+                            give_back(rows);
                         }
                         other => break other,
                     }
@@ -536,6 +586,8 @@ pub async fn ensure_partition(tx: &mut PgConnection, month: Month) -> Result<()>
     Ok(())
 }
 
+/// Records what the file held. Its facts wait for the allocation stage
+/// (`allocated_at` stays empty).
 async fn finish_loaded(
     tx: &mut PgConnection,
     file_id: i64,
@@ -574,8 +626,6 @@ async fn finish_loaded(
         .execute(&mut *tx)
         .await?;
     }
-    ledger::allocate(tx, &ledger::Scope::Files(vec![file_id])).await?;
-    detect::detect(tx, &detect::Scope::Files(vec![file_id])).await?;
     Ok(())
 }
 

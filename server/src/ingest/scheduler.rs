@@ -14,7 +14,7 @@
 //! Loading itself is the loader's (exactly once by checksum, all or nothing), so even a
 //! run repeated after a crash cannot load a file twice.
 
-use super::loader::{Origin, Outcome, Source, confirm_supersede, load_summed};
+use super::loader::{Origin, Outcome, Source, allocate_waiting, confirm_supersede, load_summed};
 use super::source::{ReportSource, checksum};
 use crate::config::SchedulerSettings;
 use anyhow::{Context, Result, bail};
@@ -116,6 +116,8 @@ impl Scheduler {
         while let Some(run) = self.claim().await? {
             self.execute(run).await?;
         }
+        // Files a stopped process loaded but did not get to allocate.
+        allocate_waiting(&self.pool).await?;
         Ok(())
     }
 
@@ -336,7 +338,9 @@ impl Scheduler {
         {
             return Ok(None);
         }
-        load_summed(&self.pool, path, sum, origin).await.map(Some)
+        let outcome = load_summed(&self.pool, path, sum, origin).await?;
+        allocate_waiting(&self.pool).await?;
+        Ok(Some(outcome))
     }
 
     /// The report files in the run's folder, in name order: hidden files (a report

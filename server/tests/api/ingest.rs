@@ -1,8 +1,13 @@
 //! Loading report files: exactly once, all or nothing, refused files quarantined.
 
 use crate::helpers::TestApp;
+use app::auth::SessionUser;
+use app::domain::Role;
+use app::payouts::ssr as payouts;
+use app::users::Link;
 use rust_decimal::Decimal;
-use server::ingest::loader::{Origin, Outcome, load_file};
+use server::ingest::loader::{Origin, Outcome, allocate_waiting, load_file, load_only};
+use server::ingest::scheduler::Scheduler;
 use sqlx::PgPool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,7 +40,8 @@ async fn load(pool: &PgPool, path: &Path) -> Outcome {
 #[tokio::test]
 async fn the_dsr_sample_loads_to_its_known_totals_with_lineage() {
     let app = TestApp::spawn().await;
-    let Outcome::Loaded { file_id, facts, matched, warnings } = load(&app.pool, &sample()).await
+    let Outcome::Loaded { file_id, facts, matched, warnings, .. } =
+        load(&app.pool, &sample()).await
     else {
         panic!("the sample should load");
     };
@@ -438,4 +444,76 @@ async fn each_kind_of_bad_line_is_named_and_nothing_is_written() {
         assert!(stored >= 1, "{name}: its errors are kept");
     }
     assert!(fact_totals(&app.pool).await.is_empty(), "not one row of any refused file");
+}
+
+async fn allocation_rows(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM allocations").fetch_one(pool).await.unwrap()
+}
+
+async fn waiting(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM report_files WHERE status = 'loaded' AND allocated_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_deferred_load_waits_for_the_allocation_stage_and_payouts_wait_with_it() {
+    let app = TestApp::spawn().await;
+    let label: i64 =
+        sqlx::query_scalar("INSERT INTO labels (name) VALUES ('Waiting') RETURNING id")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let Outcome::Loaded { facts, .. } =
+        load_only(&app.pool, &sample(), &Origin::COMMAND_LINE).await.unwrap()
+    else {
+        panic!("the sample should load");
+    };
+    assert_eq!(facts, 5);
+    assert_eq!(waiting(&app.pool).await, 1, "loaded, not yet allocated");
+    assert_eq!(allocation_rows(&app.pool).await, 0, "no money in the ledger yet");
+
+    let staff = SessionUser {
+        id: crate::helpers::user(&app.pool, "boss@distro.test", Role::Staff, Link::None).await,
+        email: "boss@distro.test".into(),
+        role: Role::Staff,
+        artist_id: None,
+        label_id: None,
+        scope_name: "All labels".into(),
+        must_change_password: false,
+    };
+    let refused = payouts::create(&app.pool, &staff, label, "2026-03".parse().unwrap()).await;
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("not yet allocated"), "{message}");
+
+    let allocated = allocate_waiting(&app.pool).await.unwrap();
+    assert_eq!(allocated.files, 1);
+    assert!(allocated.rows > 0);
+    assert_eq!(waiting(&app.pool).await, 0);
+    crate::revenue::assert_balanced(&app.pool).await;
+    assert_eq!(allocate_waiting(&app.pool).await.unwrap().files, 0, "nothing twice");
+    payouts::create(&app.pool, &staff, label, "2026-03".parse().unwrap())
+        .await
+        .expect("the run starts once the period is allocated");
+}
+
+#[tokio::test]
+async fn the_scheduler_allocates_what_a_stopped_loader_left_waiting() {
+    let app = TestApp::spawn().await;
+    load_only(&app.pool, &sample(), &Origin::COMMAND_LINE).await.unwrap();
+    assert_eq!(waiting(&app.pool).await, 1);
+    let settings = server::config::SchedulerSettings {
+        enabled: true,
+        tick: std::time::Duration::from_millis(200),
+        lease: std::time::Duration::from_secs(3),
+        retry_base: std::time::Duration::from_secs(1),
+        max_attempts: 3,
+    };
+    Scheduler::new(app.pool.clone(), settings, app.data_dir.clone()).tick().await.unwrap();
+    assert_eq!(waiting(&app.pool).await, 0, "one tick allocates it");
+    assert!(allocation_rows(&app.pool).await > 0);
+    crate::revenue::assert_balanced(&app.pool).await;
 }

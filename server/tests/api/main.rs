@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod authorization;
+mod bench_data;
 mod catalog;
 mod conflicts;
 mod dashboards;

@@ -193,7 +193,8 @@ pub async fn new_file(tx: &mut sqlx::PgConnection, month: Month) -> i64 {
     .unwrap()
 }
 
-/// What the loader does after writing a file's lines: its totals, then allocation.
+/// What the loader and the allocation stage do after a file's lines are written: its
+/// totals, then allocation.
 pub async fn close_file(tx: &mut sqlx::PgConnection, file: i64) {
     sqlx::query(
         "INSERT INTO report_file_totals (report_file_id, currency, gross)
@@ -205,6 +206,11 @@ pub async fn close_file(tx: &mut sqlx::PgConnection, file: i64) {
     .await
     .unwrap();
     ledger::allocate(tx, &Scope::Files(vec![file])).await.unwrap();
+    sqlx::query("UPDATE report_files SET allocated_at = now() WHERE id = $1")
+        .bind(file)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
 }
 
 /// gross = allocated + held + suspense for every file with facts, each term from its

@@ -1,0 +1,99 @@
+//! `make bench`: Backbeat against the physical limit and against what users would run
+//! instead, in one run, written up in docs/benchmarks.md (figures in
+//! docs/benchmarks.csv). `make bench-quick` runs the same at a tenth of the size and
+//! writes to target/bench/ instead.
+//!
+//! Built by `cargo bench` (release profile), so the `backbeat` binary it drives is the
+//! optimized one. Everything it loads is made by `backbeat generate-catalog` and
+//! `backbeat generate`, into databases named `bench_*` on the Postgres server given.
+
+mod bench;
+mod ingest;
+mod report;
+
+use anyhow::{Context, Result};
+use bench::{Bench, Scale};
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Backbeat's benchmarks")]
+struct Args {
+    /// A tenth of the sizes: a run of a few minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Runs of each measurement (minimum and median are reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Postgres to run against, without a database name.
+    #[arg(long, env = "BACKBEAT_BENCH_SERVER")]
+    server: String,
+    /// The Python virtual environment with pandas, SQLAlchemy and psycopg.
+    #[arg(long, env = "BACKBEAT_BENCH_VENV")]
+    venv: PathBuf,
+    /// `cargo bench` passes this to every bench target.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// Every catalog of a full run has this many tracks, a quick run a tenth.
+const TRACKS: usize = 1_000_000;
+/// Lines in each ingestion file; the memory check's file has ten times as many.
+const LINES: usize = 1_000_000;
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run(Args::parse()).await {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let mut bench = Bench {
+        scale: Scale { tenth: args.quick, runs: args.runs.max(1) },
+        server: args.server.trim_end_matches('/').to_string(),
+        backbeat: PathBuf::from(env!("CARGO_BIN_EXE_backbeat")),
+        dir: dir.clone(),
+        figures: Vec::new(),
+        verdicts: Vec::new(),
+        notes: Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    catalog(&bench).await?;
+    let lines = bench.scale.of(LINES);
+    let cases = ingest::prepare(&bench, lines).await?;
+    ingest::run_all(&mut bench, &cases, &args.venv).await?;
+    ingest::memory(&mut bench, &cases[0], lines * 10).await?;
+    bench.drop_database(ingest::TARGET).await?;
+
+    let elapsed = started.elapsed();
+    let (markdown, csv) = if args.quick {
+        (dir.join("benchmarks-quick.md"), dir.join("benchmarks-quick.csv"))
+    } else {
+        (root.join("docs/benchmarks.md"), root.join("docs/benchmarks.csv"))
+    };
+    report::write(&bench, elapsed, &markdown, &csv).await?;
+    println!("Written {} and {}", markdown.display(), csv.display());
+    Ok(())
+}
+
+/// The catalog every benchmark starts from, made once per run.
+async fn catalog(bench: &Bench) -> Result<()> {
+    let tracks = bench.scale.of(TRACKS);
+    println!("catalog: {tracks} tracks");
+    bench.fresh_database(ingest::CATALOG, None).await?;
+    bench.backbeat(ingest::CATALOG, &["migrate"])?;
+    let tracks = tracks.to_string();
+    let month = ingest::month().to_string();
+    bench
+        .backbeat(
+            ingest::CATALOG,
+            &["generate-catalog", "--tracks", &tracks, "--month", &month, "--through", "2026-12"],
+        )
+        .context("generating the catalog")?;
+    Ok(())
+}
