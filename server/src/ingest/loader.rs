@@ -122,8 +122,6 @@ pub async fn load_summed(
         Ok(report) => report,
         Err(e) => return quarantine(pool, &file, ErrorLog::unreadable(e)).await,
     };
-    let matcher = Matcher::load(pool).await?;
-
     let mut tx = pool.begin().await?;
     let file_id = match insert_loaded(&mut tx, &file).await? {
         Some(id) => id,
@@ -134,7 +132,7 @@ pub async fn load_summed(
             });
         }
     };
-    match copy_report(&mut tx, report, file_id, matcher).await? {
+    match copy_report(&mut tx, report, file_id, pool).await? {
         Ok((meta, totals)) => {
             // Facts are only known once parsed; a rare supersede costs a rolled-back COPY.
             if let Some(previous) = loaded_for_same_period(&mut tx, &meta, file_id).await? {
@@ -158,16 +156,31 @@ async fn copy_report(
     tx: &mut PgConnection,
     report: ReportSource,
     file_id: i64,
-    matcher: Matcher,
+    pool: &PgPool,
 ) -> Result<std::result::Result<(ReportMeta, Totals), ErrorLog>> {
+    // The catalog's ids are read while the parser starts: a DSR's first pass (totals
+    // before any fact) then costs nothing extra, and other formats wait for it at
+    // their first fact, as they did before.
+    let (matcher_sender, matcher) = std::sync::mpsc::sync_channel::<Matcher>(1);
+    let loading = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            let loaded = Matcher::load(&pool).await?;
+            let _ = matcher_sender.send(loaded);
+            anyhow::Ok(())
+        }
+    });
     let (sender, receiver) = mpsc::channel::<Chunk>(8);
     // Sent buffers come back to be filled again: a load allocates a dozen buffers
     // whatever its size, and memory stays flat (see `make bench`).
     let (spare_sender, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     let parsing = tokio::task::spawn_blocking(move || {
-        parse_to_copy(report, file_id, &matcher, Buffers { sender, spare })
+        parse_to_copy(report, file_id, matcher, Buffers { sender, spare })
     });
     copy_chunks(tx, receiver, spare_sender).await?;
+    // A failed catalog read fails the load (the parser matched nothing meanwhile, and
+    // the caller's transaction is not committed).
+    loading.await.context("reading the catalog")??;
     parsing.await.context("the parser stopped")
 }
 
@@ -266,8 +279,6 @@ pub async fn confirm_supersede(
     }
     let report =
         ReportSource::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    let matcher = Matcher::load(pool).await?;
-
     let mut tx = pool.begin().await?;
     let status: String =
         sqlx::query_scalar!("SELECT status FROM report_files WHERE id = $1 FOR UPDATE", file_id)
@@ -280,7 +291,7 @@ pub async fn confirm_supersede(
         app::ingestion::ssr::reverse_file(&mut tx, previous, "superseded", decided_by).await?;
     }
     let started = Instant::now();
-    match copy_report(&mut tx, report, file_id, matcher).await? {
+    match copy_report(&mut tx, report, file_id, pool).await? {
         Ok((meta, totals)) => {
             finish_loaded(&mut tx, file_id, &meta, &totals).await?;
             sqlx::query!(
@@ -348,6 +359,7 @@ async fn insert_loaded(tx: &mut PgConnection, file: &FileRow) -> Result<Option<i
 }
 
 /// Track ids by ISRC and by each platform's own id, read once per file.
+#[derive(Default)]
 struct Matcher {
     by_isrc: HashMap<String, i64>,
     by_platform_id: HashMap<(String, String), i64>,
@@ -409,12 +421,13 @@ impl Buffers {
 fn parse_to_copy(
     report: ReportSource,
     file_id: i64,
-    matcher: &Matcher,
+    matcher: std::sync::mpsc::Receiver<Matcher>,
     buffers: Buffers,
 ) -> std::result::Result<(ReportMeta, Totals), ErrorLog> {
     let mut writer = CopyWriter {
         file_id,
-        matcher,
+        matcher: None,
+        pending_matcher: Some(matcher),
         buffer: buffers.next(),
         buffers,
         months: HashSet::new(),
@@ -428,28 +441,38 @@ fn parse_to_copy(
 const CHUNK: usize = 1 << 20;
 
 /// Encodes facts as COPY rows and hands them to the database side in chunks.
-struct CopyWriter<'m> {
+struct CopyWriter {
     file_id: i64,
-    matcher: &'m Matcher,
+    /// The catalog's ids, once they have arrived from `pending_matcher`.
+    matcher: Option<Matcher>,
+    pending_matcher: Option<std::sync::mpsc::Receiver<Matcher>>,
     buffers: Buffers,
     buffer: String,
     months: HashSet<Month>,
     totals: Totals,
 }
 
-impl CopyWriter<'_> {
+impl CopyWriter {
     fn write(&mut self, meta: &ReportMeta, fact: Fact) {
         let month = fact.accounting_month();
         if self.months.insert(month) {
             self.flush();
             let _ = self.buffers.sender.blocking_send(Chunk::Month(month));
         }
-        let track = self.matcher.track(meta.platform, &fact);
+        let track = self.matcher().track(meta.platform, &fact);
         self.totals.add(&fact, track.is_some());
         encode(&mut self.buffer, self.file_id, meta.platform, track, &fact);
         if self.buffer.len() >= CHUNK {
             self.flush();
         }
+    }
+
+    /// Waits for the catalog's ids at the first fact. If reading them failed, nothing
+    /// matches; the load fails anyway with that error (see `copy_report`).
+    fn matcher(&mut self) -> &Matcher {
+        let pending = &mut self.pending_matcher;
+        self.matcher
+            .get_or_insert_with(|| pending.take().and_then(|r| r.recv().ok()).unwrap_or_default())
     }
 
     fn flush(&mut self) {
