@@ -102,15 +102,27 @@ impl Filters {
     }
 }
 
+/// What a query string escapes: everything but RFC 3986's unreserved characters, as
+/// the browser's `encodeURIComponent` nearly does. One encoding on the server and in the
+/// browser keeps a link the same whichever side drew it (`territory_sort=-streams`, not
+/// `territory%5Fsort=%2Dstreams`).
+const QUERY: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// Percent-encodes URL query pairs.
 pub fn encode(pairs: &[(&str, String)]) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    use percent_encoding::utf8_percent_encode;
     let mut out = String::new();
     for (key, value) in pairs {
         if !out.is_empty() {
             out.push('&');
         }
-        let _ = write!(out, "{key}={}", utf8_percent_encode(value, NON_ALPHANUMERIC));
+        let _ = write!(
+            out,
+            "{}={}",
+            utf8_percent_encode(key, QUERY),
+            utf8_percent_encode(value, QUERY)
+        );
     }
     out
 }
@@ -311,7 +323,7 @@ mod tests {
         assert_eq!(again.unwrap(), f);
         assert_eq!(
             f.query_string(),
-            "from=2026%2D01&to=2026%2D06&platform=apple%5Fmusic&territory=GB&usage=premium&artist=7&currency=EUR"
+            "from=2026-01&to=2026-06&platform=apple_music&territory=GB&usage=premium&artist=7&currency=EUR"
         );
     }
 

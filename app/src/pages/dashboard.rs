@@ -372,6 +372,15 @@ impl Table {
     }
 }
 
+/// `?key=value&...` of the router's query map, encoded as every other link of the
+/// dashboards is (the router's own encoding differs between server and browser).
+fn query_string(q: &ParamsMap) -> String {
+    let pairs: Vec<(&str, String)> =
+        q.latest_values().map(|(k, v)| (k.as_ref(), v.to_string())).collect();
+    let query = crate::dashboards::filters::encode(&pairs);
+    if query.is_empty() { query } else { format!("?{query}") }
+}
+
 /// One table: a page of rows sorted on the server, with links that sort, page, drill
 /// down (a row becomes a filter) and download it all as CSV.
 #[component]
@@ -404,7 +413,7 @@ fn PageOfRows(p: TablePage, export: String) -> impl IntoView {
                 q.insert(key, value);
             }
         }
-        format!("{}{}", location.pathname.get_untracked(), q.to_query_string())
+        format!("{}{}", location.pathname.get_untracked(), query_string(&q))
     };
     let sort_link = move |key: SortKey| {
         link(vec![(by.sort_key(), Some(p.state.sort.toggled(key).code())), (by.page_key(), None)])
@@ -438,7 +447,7 @@ fn PageOfRows(p: TablePage, export: String) -> impl IntoView {
                     q.remove(&d.page_key());
                     q.remove(&d.sort_key());
                 }
-                q.to_query_string()
+                query_string(&q)
             }),
             Dimension::Month => link(
                 [pages, vec![("from".into(), Some(key.into())), ("to".into(), Some(key.into()))]]
