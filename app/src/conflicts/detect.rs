@@ -297,9 +297,19 @@ async fn metadata_mismatches(
             FROM stream_facts
             WHERE track_id IS NOT NULL AND ($1::bigint[] IS NULL OR track_id = ANY($1))
         ),
+        -- A spelling that is the catalog's own cannot differ once compared loosely, so
+        -- only the others are normalized: the comparison functions cost microseconds a
+        -- call, and most lines spell a track as the catalog does.
+        differs AS (
+            SELECT s.*, t.title AS catalog_title, t.isrc, r.label_id, ra.name AS catalog_artist
+            FROM seen s
+            JOIN tracks t ON t.id = s.track_id
+            JOIN releases r ON r.id = t.release_id
+            JOIN artists ra ON ra.id = r.artist_id
+            WHERE s.title IS DISTINCT FROM t.title OR s.artist IS DISTINCT FROM ra.name
+        ),
         catalog AS (
-            SELECT t.id, t.title, t.isrc, r.label_id, ra.name AS artist,
-                   comparable_name(t.title) AS title_key,
+            SELECT t.id, comparable_name(t.title) AS title_key,
                    array(SELECT comparable_artist(a.name) FROM track_artists ta
                          JOIN artists a ON a.id = ta.artist_id
                          WHERE ta.track_id = t.id AND ta.role = 'main')
@@ -307,15 +317,16 @@ async fn metadata_mismatches(
             FROM tracks t
             JOIN releases r ON r.id = t.release_id
             JOIN artists ra ON ra.id = r.artist_id
-            WHERE t.id IN (SELECT track_id FROM seen)
+            WHERE t.id IN (SELECT track_id FROM differs)
         )
-        SELECT s.track_id AS "track_id!", c.label_id, c.isrc, c.title AS catalog_title,
-               c.artist AS catalog_artist, s.platform, s.title, s.artist,
-               comparable_name(s.title) || ' / ' || comparable_artist(s.artist) AS "key!"
-        FROM seen s
-        JOIN catalog c ON c.id = s.track_id
-        WHERE comparable_name(s.title) <> c.title_key
-           OR NOT (comparable_artist(s.artist) = ANY (c.artist_keys))
+        SELECT d.track_id AS "track_id!", d.label_id AS "label_id!", d.isrc AS "isrc!",
+               d.catalog_title AS "catalog_title!", d.catalog_artist AS "catalog_artist!",
+               d.platform AS "platform!", d.title AS "title!", d.artist AS "artist!",
+               comparable_name(d.title) || ' / ' || comparable_artist(d.artist) AS "key!"
+        FROM differs d
+        JOIN catalog c ON c.id = d.track_id
+        WHERE comparable_name(d.title) <> c.title_key
+           OR NOT (comparable_artist(d.artist) = ANY (c.artist_keys))
         ORDER BY 1, 6, 7, 8
         "#,
         tracks as _
