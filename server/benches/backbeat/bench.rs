@@ -19,6 +19,11 @@ impl Scale {
     pub fn of(&self, n: usize) -> usize {
         if self.tenth { n / 10 } else { n }
     }
+
+    /// The share of the full size this run has: time targets scale with it.
+    pub fn fraction(&self) -> f64 {
+        if self.tenth { 0.1 } else { 1.0 }
+    }
 }
 
 /// A measured figure: one sample per run.

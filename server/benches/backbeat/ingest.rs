@@ -141,12 +141,7 @@ pub async fn ingest_once(bench: &Bench, case: &Case) -> Result<Measured> {
 async fn allocate(bench: &mut Bench, case: &Case) -> Result<()> {
     let measured = bench.backbeat(TARGET, &["allocate"])?;
     let phases = phases(&measured.stdout)?;
-    let pool = bench.pool(TARGET).await?;
-    let balances = app::revenue::ledger::balances(&mut *pool.acquire().await?, None).await?;
-    pool.close().await;
-    if let Some(off) = balances.iter().find(|b| !b.balances) {
-        bail!("after allocating {}, the ledger does not balance: {off:?}", case.name);
-    }
+    check_balances(bench, case.name).await?;
     let name = format!("{}: backbeat allocate, after loading", case.name);
     let rate = case.expected.rows as f64 / seconds(measured.wall);
     bench.record("allocation", &name, "facts per second", "facts/s", vec![rate]);
@@ -155,8 +150,19 @@ async fn allocate(bench: &mut Bench, case: &Case) -> Result<()> {
     Ok(())
 }
 
+/// gross = allocated + held + suspense, for every file and currency of the target.
+pub async fn check_balances(bench: &Bench, after: &str) -> Result<()> {
+    let pool = bench.pool(TARGET).await?;
+    let balances = app::revenue::ledger::balances(&mut *pool.acquire().await?, None).await?;
+    pool.close().await;
+    if let Some(off) = balances.iter().find(|b| !b.balances) {
+        bail!("after allocating {after}, the ledger does not balance: {off:?}");
+    }
+    Ok(())
+}
+
 /// What `backbeat allocate` prints: "... allocation 4.56 s, conflicts 0.12 s."
-fn phases(stdout: &str) -> Result<[f64; 2]> {
+pub fn phases(stdout: &str) -> Result<[f64; 2]> {
     let line = stdout.lines().find(|l| l.starts_with("Allocated")).context("nothing allocated")?;
     let mut values = [0.0; 2];
     for (value, label) in values.iter_mut().zip(["allocation ", "conflicts "]) {
@@ -253,8 +259,8 @@ async fn check(bench: &Bench, case: &Case, loader: &str, exact: bool) -> Result<
 }
 
 /// Peak memory of `backbeat ingest` for a file ten times the size: streaming keeps it
-/// flat.
-pub async fn memory(bench: &mut Bench, small: &Case, rows: usize) -> Result<()> {
+/// flat. Leaves the large file loaded in `TARGET`, its allocation deferred, and returns it.
+pub async fn memory(bench: &mut Bench, small: &Case, rows: usize) -> Result<Case> {
     let spec = Spec { platform: small.spec.platform, month: month().next(), rows, seed: 1 };
     let large = case(bench, "DDEX DSR (Spotify), ten times the lines", "dsr", spec).await?;
     println!("ingestion: peak memory at {} lines", large.expected.rows);
@@ -282,5 +288,5 @@ pub async fn memory(bench: &mut Bench, small: &Case, rows: usize) -> Result<()> 
         peak <= base * 1.1,
         "DSR, one run of the large file against the median of the small",
     );
-    Ok(())
+    Ok(large)
 }

@@ -7,7 +7,9 @@
 //! optimized one. Everything it loads is made by `backbeat generate-catalog` and
 //! `backbeat generate`, into databases named `bench_*` on the Postgres server given.
 
+mod allocation;
 mod bench;
+mod frontend;
 mod ingest;
 mod report;
 
@@ -37,7 +39,7 @@ struct Args {
 }
 
 /// Every catalog of a full run has this many tracks, a quick run a tenth.
-const TRACKS: usize = 1_000_000;
+pub const TRACKS: usize = 1_000_000;
 /// Lines in each ingestion file; the memory check's file has ten times as many.
 const LINES: usize = 1_000_000;
 
@@ -63,11 +65,13 @@ async fn run(args: Args) -> Result<()> {
         notes: Vec::new(),
     };
     let started = std::time::Instant::now();
+    frontend::size(&mut bench)?;
     catalog(&bench).await?;
     let lines = bench.scale.of(LINES);
     let cases = ingest::prepare(&bench, lines).await?;
     ingest::run_all(&mut bench, &cases, &args.venv).await?;
-    ingest::memory(&mut bench, &cases[0], lines * 10).await?;
+    let large = ingest::memory(&mut bench, &cases[0], lines * 10).await?;
+    allocation::run(&mut bench, &large, &cases[1]).await?;
     bench.drop_database(ingest::TARGET).await?;
 
     let elapsed = started.elapsed();

@@ -1,0 +1,208 @@
+//! Allocation of one month's facts into the ledger at its grain, against the physical
+//! limit of writing those same rows (one `INSERT ... SELECT ... GROUP BY`); and conflict
+//! detection over everything loaded, then incrementally after one more file.
+//!
+//! It starts where `ingest::memory` stops: the large DSR file loaded into
+//! `ingest::TARGET` with its allocation deferred.
+
+use crate::bench::{Bench, seconds};
+use crate::ingest::{self, Case};
+use anyhow::{Context, Result, bail};
+use std::time::Instant;
+
+/// A copy of the loaded, not yet allocated database, for the physical limit.
+const LIMIT: &str = "bench_limit";
+
+/// The issue's targets at full size (10M facts, 1M tracks); a quick run has a tenth of
+/// the data and is held to a tenth of the time.
+const MONTH_SECONDS: f64 = 30.0;
+const FULL_DETECTION_SECONDS: f64 = 10.0;
+const INCREMENTAL_DETECTION_SECONDS: f64 = 1.0;
+
+pub async fn run(bench: &mut Bench, large: &Case, next: &Case) -> Result<()> {
+    let facts = large.expected.rows;
+    println!("allocation: one month of {facts} facts");
+    bench.fresh_database(LIMIT, Some(ingest::TARGET)).await?;
+    let ours = month(bench, large).await?;
+    let limit = physical_limit(bench, ours.rows).await?;
+    bench.drop_database(LIMIT).await?;
+    let case = format!("one month of {facts} facts");
+    bench.record(
+        "allocation",
+        &format!("{case}: backbeat allocate"),
+        "time",
+        "s",
+        vec![ours.total],
+    );
+    bench.record(
+        "allocation",
+        &format!("{case}: single INSERT ... SELECT ... GROUP BY of the same rows"),
+        "time",
+        "s",
+        vec![limit],
+    );
+    let target = MONTH_SECONDS * bench.scale.fraction();
+    bench.verdict(
+        &format!("allocation of {case} into the ledger"),
+        &format!("< {target:.0} s"),
+        format!(
+            "{:.1} s ({:.1} times the single INSERT ... SELECT)",
+            ours.total,
+            ours.total / limit
+        ),
+        ours.total < target,
+        &format!(
+            "{} ledger rows; {:.1} s allocating with the summaries, {:.1} s detecting conflicts",
+            ours.rows, ours.allocate, ours.detect
+        ),
+    );
+
+    println!("conflict detection: everything, then after one more file");
+    let full = full_detection(bench).await?;
+    let tracks = bench.scale.of(crate::TRACKS);
+    let target = FULL_DETECTION_SECONDS * bench.scale.fraction();
+    bench.verdict(
+        &format!("conflict detection over {tracks} tracks and {facts} facts, full"),
+        &format!("< {target:.1} s"),
+        format!("{full:.1} s"),
+        full < target,
+        "every claim, track and line looked at again",
+    );
+    let incremental = incremental_detection(bench, next).await?;
+    let target = INCREMENTAL_DETECTION_SECONDS * bench.scale.fraction();
+    bench.verdict(
+        &format!("conflict detection after one file of {} lines", next.expected.rows),
+        &format!("< {target:.1} s"),
+        format!("{incremental:.2} s"),
+        incremental < target,
+        "the detection phase of that file's allocation, with the month above in place",
+    );
+    Ok(())
+}
+
+/// What `backbeat allocate` said it did.
+struct Allocated {
+    rows: u64,
+    total: f64,
+    allocate: f64,
+    detect: f64,
+}
+
+/// `backbeat allocate` of the loaded month, and the ledger's balance after it.
+async fn month(bench: &mut Bench, large: &Case) -> Result<Allocated> {
+    let allocated = allocate(bench).await?;
+    ingest::check_balances(bench, large.name).await?;
+    Ok(allocated)
+}
+
+async fn allocate(bench: &Bench) -> Result<Allocated> {
+    let measured = bench.backbeat(ingest::TARGET, &["allocate"])?;
+    let [allocate, detect] = ingest::phases(&measured.stdout)?;
+    let rows = measured
+        .stdout
+        .lines()
+        .find_map(|l| l.split(" into ").nth(1)?.split(' ').next()?.parse().ok())
+        .context("allocate did not say how many ledger rows it wrote")?;
+    Ok(Allocated { rows, total: seconds(measured.wall), allocate, detect })
+}
+
+/// The ledger's rows for a first allocation (no holds yet: conflict detection places
+/// them after) written by one statement straight from the facts: the least any
+/// allocation at this grain could cost. Its row count must be allocation's.
+async fn physical_limit(bench: &Bench, rows: u64) -> Result<f64> {
+    let pool = bench.pool(LIMIT).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    let started = Instant::now();
+    let written = sqlx::query(LIMIT_SQL).execute(&mut *tx).await?.rows_affected();
+    let took = seconds(started.elapsed());
+    tx.commit().await?;
+    pool.close().await;
+    if written != rows {
+        bail!("the single INSERT ... SELECT wrote {written} ledger rows, allocation {rows}");
+    }
+    Ok(took)
+}
+
+/// Grains of the facts, each placed as allocation places it when nothing is held: in
+/// suspense, held for want of a contract or a rate, or the fee and each payee's split.
+const LIMIT_SQL: &str = r#"
+INSERT INTO allocations
+    (report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
+     state, hold_reason, beneficiary, payee_id, contract_id, label_id, units, gross,
+     label_currency, rate, amount)
+WITH g AS (
+    SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
+           currency, sum(units)::bigint AS units, sum(gross) AS gross
+    FROM stream_facts
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    HAVING sum(gross) <> 0 OR sum(units) <> 0
+),
+p AS (
+    SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
+           coalesce(tc.id, rc.id) AS contract_id,
+           CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee ELSE rc.distribution_fee END
+               AS fee,
+           CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate
+    FROM g
+    LEFT JOIN tracks t ON t.id = g.track_id
+    LEFT JOIN releases r ON r.id = t.release_id
+    LEFT JOIN labels l ON l.id = r.label_id
+    -- As allocation finds a contract: the track's own, else its release's.
+    LEFT JOIN contracts tc
+      ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
+     AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
+    LEFT JOIN contracts rc
+      ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
+     AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
+    LEFT JOIN exchange_rates x
+      ON x.month = g.accounting_month AND x.from_currency = g.currency
+     AND x.to_currency = l.accounting_currency
+)
+SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
+       'allocated', NULL, 'distributor', NULL, contract_id, label_id, units,
+       gross * fee, label_currency, rate, gross * fee * rate
+FROM p WHERE contract_id IS NOT NULL AND rate IS NOT NULL AND fee > 0
+UNION ALL
+SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
+       'allocated', NULL, 'payee', s.payee_id, contract_id, label_id, units,
+       gross * (1 - fee) * s.share, label_currency, rate, gross * (1 - fee) * s.share * rate
+FROM p JOIN contract_splits s USING (contract_id) WHERE rate IS NOT NULL
+UNION ALL
+SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
+       CASE WHEN track_id IS NULL THEN 'suspense' ELSE 'held' END,
+       CASE WHEN track_id IS NULL THEN NULL
+            WHEN contract_id IS NULL THEN 'no_contract' ELSE 'missing_rate' END,
+       'undivided', NULL, contract_id, label_id, units, gross, label_currency, rate,
+       gross * rate
+FROM p WHERE contract_id IS NULL OR rate IS NULL
+"#;
+
+/// Detection of every kind over the whole catalog and every line, as after an upgrade
+/// or a bulk import of claims. Rolled back each run, so each run finds the same work.
+async fn full_detection(bench: &mut Bench) -> Result<f64> {
+    let pool = bench.pool(ingest::TARGET).await?;
+    let mut samples = Vec::new();
+    for _ in 0..bench.scale.runs {
+        let mut tx = pool.begin().await?;
+        let started = Instant::now();
+        app::conflicts::detect::detect(&mut tx, &app::conflicts::detect::Scope::All).await?;
+        samples.push(seconds(started.elapsed()));
+        tx.rollback().await?;
+    }
+    pool.close().await;
+    let name = "full detection (every claim, track and line)";
+    bench.record("conflict detection", name, "time", "s", samples.clone());
+    Ok(crate::bench::median(&samples))
+}
+
+/// One more file loaded on top of the month, then allocated: its detection phase.
+async fn incremental_detection(bench: &mut Bench, next: &Case) -> Result<f64> {
+    let path = next.path.display().to_string();
+    bench.backbeat(ingest::TARGET, &["ingest", "--defer-allocation", &path])?;
+    let allocated = allocate(bench).await?;
+    ingest::check_balances(bench, next.name).await?;
+    let name = format!("after one {} file of {} lines", next.name, next.expected.rows);
+    bench.record("conflict detection", &name, "time", "s", vec![allocated.detect]);
+    Ok(allocated.detect)
+}
