@@ -1,7 +1,9 @@
-//! The summaries dashboards read (`revenue_summary`, `payee_summary`): the ledger summed
-//! per accounting month, track, platform, territory and usage type. Allocation calls
-//! `refresh` for what it just allocated, in its transaction, so the summaries always
-//! say what the ledger says and pages never need the facts.
+//! The summaries dashboards read: `revenue_summary`, the ledger summed per accounting
+//! month, track, platform, territory and usage type, and the view `payee_summary` over
+//! it (each payee's share of the row's payee parts, by its contract's splits; migration
+//! 10). Allocation calls `refresh` or `add` for what it just allocated, in its
+//! transaction, so the summaries always say what the ledger says and pages never need
+//! the facts.
 
 use crate::error::AppError;
 use sqlx::PgConnection;
@@ -49,20 +51,10 @@ pub async fn refresh(
     .await?;
     sqlx::query!(
         r#"
-        DELETE FROM payee_summary s
-        USING UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
-        WHERE s.track_id = k.track_id AND s.accounting_month = k.month
-        "#,
-        &key_tracks,
-        &key_months as _
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"
         INSERT INTO revenue_summary
             (accounting_month, track_id, label_id, platform, territory, usage_type, units,
-             label_currency, gross, net, held, reporting_gross)
+             label_currency, gross, net, held, reporting_gross, contract_id, payee_units,
+             payee_earned, payee_held)
         WITH keys AS (
             SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
         ),
@@ -79,7 +71,14 @@ pub async fn refresh(
                              FILTER (WHERE a.beneficiary <> 'other_party'), 0) END AS gross,
                    coalesce(sum(a.amount) FILTER (WHERE a.beneficiary = 'payee'), 0) AS net,
                    coalesce(sum(a.amount) FILTER (WHERE a.state = 'held'), 0) AS held,
-                   sum(a.gross) AS reported
+                   sum(a.gross) AS reported,
+                   -- What was split to payees: payee_summary's shares of it.
+                   bool_or(a.beneficiary = 'payee') AS split,
+                   max(a.contract_id) FILTER (WHERE a.beneficiary = 'payee') AS contract_id,
+                   sum(a.amount) FILTER (WHERE a.beneficiary = 'payee' AND a.state = 'allocated')
+                       AS payee_earned,
+                   sum(a.amount) FILTER (WHERE a.beneficiary = 'payee' AND a.state = 'held')
+                       AS payee_held
             FROM (
                 SELECT a.* FROM allocations a
                 JOIN keys k ON a.track_id = k.track_id AND a.accounting_month = k.month
@@ -105,40 +104,13 @@ pub async fn refresh(
                CASE WHEN max(label_currency) IS NOT NULL AND bool_and(gross IS NOT NULL)
                     THEN sum(gross) END,
                sum(net), sum(held),
-               CASE WHEN bool_and(reporting_gross IS NOT NULL) THEN sum(reporting_gross) END
+               CASE WHEN bool_and(reporting_gross IS NOT NULL) THEN sum(reporting_gross) END,
+               max(contract_id),
+               (sum(units) FILTER (WHERE split))::bigint,
+               CASE WHEN bool_or(split) THEN coalesce(sum(payee_earned), 0) END,
+               CASE WHEN bool_or(split) THEN coalesce(sum(payee_held), 0) END
         FROM converted
         GROUP BY accounting_month, track_id, platform, territory, usage_type
-        "#,
-        &key_tracks,
-        &key_months as _
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"
-        INSERT INTO payee_summary
-            (accounting_month, payee_id, track_id, platform, territory, usage_type, units,
-             currency, earnings, held)
-        WITH keys AS (
-            SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
-        ),
-        grains AS (
-            SELECT a.accounting_month, a.payee_id, a.track_id, a.platform, a.territory,
-                   a.usage_type, a.report_file_id, a.currency, max(a.units) AS units,
-                   max(a.label_currency) AS label_currency,
-                   sum(a.amount) FILTER (WHERE a.state = 'allocated') AS earnings,
-                   sum(a.amount) FILTER (WHERE a.state = 'held') AS held
-            FROM allocations a
-            JOIN keys k ON a.track_id = k.track_id AND a.accounting_month = k.month
-            WHERE a.payee_id IS NOT NULL
-            GROUP BY a.accounting_month, a.payee_id, a.track_id, a.platform, a.territory,
-                     a.usage_type, a.report_file_id, a.currency
-        )
-        SELECT accounting_month, payee_id, track_id, platform, territory, usage_type,
-               sum(units)::bigint, max(label_currency), coalesce(sum(earnings), 0),
-               coalesce(sum(held), 0)
-        FROM grains
-        GROUP BY accounting_month, payee_id, track_id, platform, territory, usage_type
         "#,
         &key_tracks,
         &key_months as _
@@ -157,7 +129,8 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
         r#"
         INSERT INTO revenue_summary AS s
             (accounting_month, track_id, label_id, platform, territory, usage_type, units,
-             label_currency, gross, net, held, reporting_gross)
+             label_currency, gross, net, held, reporting_gross, contract_id, payee_units,
+             payee_earned, payee_held)
         WITH grains AS (
             SELECT a.accounting_month, a.track_id, a.label_id, a.platform, a.territory,
                    a.usage_type, a.report_file_id, a.currency, max(a.units) AS units,
@@ -168,7 +141,14 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
                              FILTER (WHERE a.beneficiary <> 'other_party'), 0) END AS gross,
                    coalesce(sum(a.amount) FILTER (WHERE a.beneficiary = 'payee'), 0) AS net,
                    coalesce(sum(a.amount) FILTER (WHERE a.state = 'held'), 0) AS held,
-                   sum(a.gross) AS reported
+                   sum(a.gross) AS reported,
+                   -- What was split to payees: payee_summary's shares of it.
+                   bool_or(a.beneficiary = 'payee') AS split,
+                   max(a.contract_id) FILTER (WHERE a.beneficiary = 'payee') AS contract_id,
+                   sum(a.amount) FILTER (WHERE a.beneficiary = 'payee' AND a.state = 'allocated')
+                       AS payee_earned,
+                   sum(a.amount) FILTER (WHERE a.beneficiary = 'payee' AND a.state = 'held')
+                       AS payee_held
             FROM allocations a
             WHERE a.report_file_id = ANY($1)
             GROUP BY a.accounting_month, a.track_id, a.label_id, a.platform, a.territory,
@@ -188,7 +168,11 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
                CASE WHEN max(label_currency) IS NOT NULL AND bool_and(gross IS NOT NULL)
                     THEN sum(gross) END,
                sum(net), sum(held),
-               CASE WHEN bool_and(reporting_gross IS NOT NULL) THEN sum(reporting_gross) END
+               CASE WHEN bool_and(reporting_gross IS NOT NULL) THEN sum(reporting_gross) END,
+               max(contract_id),
+               (sum(units) FILTER (WHERE split))::bigint,
+               CASE WHEN bool_or(split) THEN coalesce(sum(payee_earned), 0) END,
+               CASE WHEN bool_or(split) THEN coalesce(sum(payee_held), 0) END
         FROM converted
         GROUP BY accounting_month, track_id, platform, territory, usage_type
         ON CONFLICT (accounting_month, coalesce(track_id, 0), platform, territory, usage_type)
@@ -199,38 +183,15 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
             gross = s.gross + excluded.gross,
             net = s.net + excluded.net,
             held = s.held + excluded.held,
-            reporting_gross = s.reporting_gross + excluded.reporting_gross
-        "#,
-        files
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"
-        INSERT INTO payee_summary AS s
-            (accounting_month, payee_id, track_id, platform, territory, usage_type, units,
-             currency, earnings, held)
-        WITH grains AS (
-            SELECT a.accounting_month, a.payee_id, a.track_id, a.platform, a.territory,
-                   a.usage_type, a.report_file_id, a.currency, max(a.units) AS units,
-                   max(a.label_currency) AS label_currency,
-                   sum(a.amount) FILTER (WHERE a.state = 'allocated') AS earnings,
-                   sum(a.amount) FILTER (WHERE a.state = 'held') AS held
-            FROM allocations a
-            WHERE a.report_file_id = ANY($1) AND a.payee_id IS NOT NULL
-            GROUP BY a.accounting_month, a.payee_id, a.track_id, a.platform, a.territory,
-                     a.usage_type, a.report_file_id, a.currency
-        )
-        SELECT accounting_month, payee_id, track_id, platform, territory, usage_type,
-               sum(units)::bigint, max(label_currency), coalesce(sum(earnings), 0),
-               coalesce(sum(held), 0)
-        FROM grains
-        GROUP BY accounting_month, payee_id, track_id, platform, territory, usage_type
-        ON CONFLICT (payee_id, accounting_month, track_id, platform, territory, usage_type)
-        DO UPDATE SET
-            units = s.units + excluded.units,
-            earnings = s.earnings + excluded.earnings,
-            held = s.held + excluded.held
+            reporting_gross = s.reporting_gross + excluded.reporting_gross,
+            -- One contract is in force per track and month: both sides name the same.
+            contract_id = coalesce(s.contract_id, excluded.contract_id),
+            payee_units = CASE WHEN coalesce(s.payee_units, excluded.payee_units) IS NOT NULL
+                THEN coalesce(s.payee_units, 0) + coalesce(excluded.payee_units, 0) END,
+            payee_earned = CASE WHEN coalesce(s.payee_units, excluded.payee_units) IS NOT NULL
+                THEN coalesce(s.payee_earned, 0) + coalesce(excluded.payee_earned, 0) END,
+            payee_held = CASE WHEN coalesce(s.payee_units, excluded.payee_units) IS NOT NULL
+                THEN coalesce(s.payee_held, 0) + coalesce(excluded.payee_held, 0) END
         "#,
         files
     )

@@ -67,8 +67,8 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     .unwrap();
     let payees_ledger = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
-                coalesce(sum(amount) FILTER (WHERE state = 'allocated'), 0),
-                coalesce(sum(amount) FILTER (WHERE state = 'held'), 0))
+                trim_scale(coalesce(sum(amount) FILTER (WHERE state = 'allocated'), 0)),
+                trim_scale(coalesce(sum(amount) FILTER (WHERE state = 'held'), 0)), sum(units))
          FROM allocations WHERE payee_id IS NOT NULL
          GROUP BY payee_id, accounting_month, track_id, platform, territory, usage_type ORDER BY 1",
     )
@@ -77,7 +77,7 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     .unwrap();
     let payees_summary = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
-                earnings, held)
+                trim_scale(earnings), trim_scale(held), units)
          FROM payee_summary ORDER BY 1",
     )
     .fetch_all(pool)
