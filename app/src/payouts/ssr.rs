@@ -204,7 +204,7 @@ async fn period_start(
         return Ok(last.next());
     }
     let first = sqlx::query_scalar!(
-        r#"SELECT min(accounting_month) AS "first: NaiveDate" FROM allocations WHERE label_id = $1"#,
+        r#"SELECT min(accounting_month) AS "first: NaiveDate" FROM ledger WHERE label_id = $1"#,
         label_id
     )
     .fetch_one(&mut *tx)
@@ -241,7 +241,9 @@ async fn write_lines(tx: &mut PgConnection, run: &Run) -> Result<(), AppError> {
                    coalesce(sum(a.amount) FILTER (WHERE a.state = 'held'), 0) AS held
             FROM allocations a
             JOIN payees p ON p.id = a.payee_id
-            WHERE p.label_id = $2 AND a.accounting_month <= $3
+            -- A contract splits only to its label's payees (contract_splits_label): the
+            -- ledger's label says the same as the payee's, and lets the index be used.
+            WHERE p.label_id = $2 AND a.label_id = $2 AND a.accounting_month <= $3
               AND a.state IN ('allocated', 'held')
             GROUP BY 1, 2, 3, 4, 5
         ),

@@ -1,5 +1,8 @@
-//! Allocation: what the facts earned and whose it is, written to the `allocations`
-//! ledger by set-based SQL.
+//! Allocation: what the facts earned and whose it is, written to the ledger by
+//! set-based SQL. The `ledger` table keeps one row per fact group (and one for another
+//! party's decided part); the `allocations` view writes out each group's parts (the fee,
+//! each payee's split) as products of the group's gross, fee and shares (migration 11),
+//! and everything that reads the ledger reads that view.
 //!
 //! Each fact group (file x track x platform x territory x usage type x month x currency)
 //! lands in exactly one state:
@@ -48,7 +51,8 @@ pub async fn lock(tx: &mut PgConnection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Allocates `scope` again in the caller's transaction. Returns the ledger rows written.
+/// Allocates `scope` again in the caller's transaction. Returns the ledger rows written
+/// (one per fact group, and one more for another party's decided part).
 pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
     lock(tx).await?;
     // A file's grains are grouped and joined in memory rather than spilled to disk; the
@@ -63,7 +67,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         return Ok(0);
     }
     let replaced = sqlx::query!(
-        "DELETE FROM allocations
+        "DELETE FROM ledger
          WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
         &files,
         tracks as _
@@ -73,10 +77,10 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     .rows_affected();
     let written = sqlx::query!(
         r#"
-        INSERT INTO allocations
+        INSERT INTO ledger
             (report_file_id, accounting_month, track_id, platform, territory, usage_type,
-             currency, state, hold_reason, beneficiary, payee_id, contract_id, label_id,
-             units, gross, label_currency, rate, amount, party)
+             currency, state, hold_reason, contract_id, fee, label_id, units, gross,
+             label_currency, rate, party)
         WITH grains AS (
             SELECT report_file_id, accounting_month, track_id, platform, territory,
                    usage_type, currency, sum(units)::bigint AS units, sum(gross) AS gross
@@ -143,39 +147,22 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
                    CASE WHEN p.hold_reason = 'conflict' THEN 1
                         ELSE coalesce(p.settled_share, 1) END AS ours
             FROM placed p
-        ),
-        parts AS (
-            SELECT p.*, 'distributor' AS beneficiary, NULL::bigint AS payee_id,
-                   NULL AS party, p.gross * p.ours * p.fee AS part
-            FROM shared p
-            WHERE p.contract_id IS NOT NULL AND p.rate IS NOT NULL AND p.fee > 0 AND p.ours > 0
-            UNION ALL
-            SELECT p.*, 'payee', s.payee_id, NULL, p.gross * p.ours * (1 - p.fee) * s.share
-            FROM shared p
-            JOIN contract_splits s ON s.contract_id = p.contract_id
-            WHERE p.rate IS NOT NULL AND p.ours > 0
-            UNION ALL
-            -- Suspense, and held amounts that cannot be split until a contract or a
-            -- rate is given.
-            SELECT p.*, 'undivided', NULL, NULL, p.gross * p.ours
-            FROM shared p
-            WHERE (p.contract_id IS NULL OR p.rate IS NULL) AND p.ours > 0
-            UNION ALL
-            -- Another party's part, decided: allocated to them, whatever else is missing.
-            SELECT p.*, 'other_party', NULL, p.other_party, p.gross * (1 - p.ours)
-            FROM shared p
-            WHERE p.ours < 1
         )
+        -- Ours, whole (the `allocations` view writes out the fee's and each payee's
+        -- parts); and another party's decided part, theirs whatever else is missing.
         SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
                currency,
                CASE WHEN track_id IS NULL THEN 'suspense'
-                    WHEN beneficiary = 'other_party' THEN 'allocated'
                     WHEN hold_reason IS NOT NULL THEN 'held'
                     ELSE 'allocated' END,
-               CASE WHEN beneficiary = 'other_party' THEN NULL ELSE hold_reason END,
-               beneficiary, payee_id, contract_id, label_id, units, part,
-               label_currency, rate, part * rate, party
-        FROM parts
+               hold_reason, contract_id, fee, label_id, units, gross * ours, label_currency,
+               rate, NULL
+        FROM shared WHERE ours > 0
+        UNION ALL
+        SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
+               currency, 'allocated', NULL, contract_id, fee, label_id, units,
+               gross * (1 - ours), label_currency, rate, other_party
+        FROM shared WHERE ours < 1
         "#,
         &files,
         tracks as _

@@ -124,58 +124,45 @@ async fn physical_limit(bench: &Bench, rows: u64) -> Result<f64> {
     Ok(took)
 }
 
-/// Grains of the facts, each placed as allocation places it when nothing is held: in
-/// suspense, held for want of a contract or a rate, or the fee and each payee's split.
+/// Groups of the facts, each placed as allocation places it when nothing is held: in
+/// suspense, held for want of a contract or a rate, or allocated under its contract
+/// (the `allocations` view writes out the fee's and payees' parts from it).
 const LIMIT_SQL: &str = r#"
-INSERT INTO allocations
+INSERT INTO ledger
     (report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
-     state, hold_reason, beneficiary, payee_id, contract_id, label_id, units, gross,
-     label_currency, rate, amount)
-WITH g AS (
+     state, hold_reason, contract_id, fee, label_id, units, gross, label_currency, rate)
+SELECT g.report_file_id, g.accounting_month, g.track_id, g.platform, g.territory,
+       g.usage_type, g.currency,
+       CASE WHEN g.track_id IS NULL THEN 'suspense'
+            WHEN coalesce(tc.id, rc.id) IS NULL OR x.rate IS NULL AND g.currency <> l.accounting_currency
+            THEN 'held' ELSE 'allocated' END,
+       CASE WHEN g.track_id IS NULL THEN NULL
+            WHEN coalesce(tc.id, rc.id) IS NULL THEN 'no_contract'
+            WHEN x.rate IS NULL AND g.currency <> l.accounting_currency THEN 'missing_rate' END,
+       coalesce(tc.id, rc.id),
+       CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee ELSE rc.distribution_fee END,
+       r.label_id, g.units, g.gross, l.accounting_currency,
+       CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END
+FROM (
     SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
            currency, sum(units)::bigint AS units, sum(gross) AS gross
     FROM stream_facts
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     HAVING sum(gross) <> 0 OR sum(units) <> 0
-),
-p AS (
-    SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
-           coalesce(tc.id, rc.id) AS contract_id,
-           CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee ELSE rc.distribution_fee END
-               AS fee,
-           CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate
-    FROM g
-    LEFT JOIN tracks t ON t.id = g.track_id
-    LEFT JOIN releases r ON r.id = t.release_id
-    LEFT JOIN labels l ON l.id = r.label_id
-    -- As allocation finds a contract: the track's own, else its release's.
-    LEFT JOIN contracts tc
-      ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
-     AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
-    LEFT JOIN contracts rc
-      ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
-     AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
-    LEFT JOIN exchange_rates x
-      ON x.month = g.accounting_month AND x.from_currency = g.currency
-     AND x.to_currency = l.accounting_currency
-)
-SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
-       'allocated', NULL, 'distributor', NULL, contract_id, label_id, units,
-       gross * fee, label_currency, rate, gross * fee * rate
-FROM p WHERE contract_id IS NOT NULL AND rate IS NOT NULL AND fee > 0
-UNION ALL
-SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
-       'allocated', NULL, 'payee', s.payee_id, contract_id, label_id, units,
-       gross * (1 - fee) * s.share, label_currency, rate, gross * (1 - fee) * s.share * rate
-FROM p JOIN contract_splits s USING (contract_id) WHERE rate IS NOT NULL
-UNION ALL
-SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
-       CASE WHEN track_id IS NULL THEN 'suspense' ELSE 'held' END,
-       CASE WHEN track_id IS NULL THEN NULL
-            WHEN contract_id IS NULL THEN 'no_contract' ELSE 'missing_rate' END,
-       'undivided', NULL, contract_id, label_id, units, gross, label_currency, rate,
-       gross * rate
-FROM p WHERE contract_id IS NULL OR rate IS NULL
+) g
+LEFT JOIN tracks t ON t.id = g.track_id
+LEFT JOIN releases r ON r.id = t.release_id
+LEFT JOIN labels l ON l.id = r.label_id
+-- As allocation finds a contract: the track's own, else its release's.
+LEFT JOIN contracts tc
+  ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
+ AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
+LEFT JOIN contracts rc
+  ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
+ AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
+LEFT JOIN exchange_rates x
+  ON x.month = g.accounting_month AND x.from_currency = g.currency
+ AND x.to_currency = l.accounting_currency
 "#;
 
 /// Detection of every kind over the whole catalog and every line, as after an upgrade

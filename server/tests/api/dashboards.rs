@@ -347,7 +347,8 @@ async fn dashboards_read_no_facts_and_no_ledger() {
         .unwrap();
     let hidden: Vec<String> = sqlx::query_scalar(
         "SELECT relname::text FROM pg_class
-         WHERE relkind IN ('r', 'p') AND (relname LIKE 'stream\\_facts%' OR relname = 'allocations')",
+         WHERE relkind IN ('r', 'p', 'v')
+           AND (relname LIKE 'stream\\_facts%' OR relname IN ('ledger', 'allocations'))",
     )
     .fetch_all(&pool)
     .await
