@@ -444,13 +444,14 @@ async fn reconcile(
     let mut touched_tracks = BTreeSet::new();
     let mut with_holds = Vec::new();
     let mut new = Vec::new();
+    let mut updates = Vec::new();
     for f in &found {
         let key = (f.kind.to_string(), f.subject.clone());
         seen.insert(key.clone());
         match live.get(&key) {
             Some(l) => {
                 let changed = l.cause != f.cause;
-                update(tx, l.id, f, changed).await?;
+                updates.push((l.id, f, changed));
                 outcome.updated += usize::from(changed);
                 if l.holds != f.holds {
                     moved_holds.push((l.id, f));
@@ -463,6 +464,7 @@ async fn reconcile(
             None => new.push(f),
         }
     }
+    update_all(tx, &updates).await?;
     let opened = open_all(tx, &new).await?;
     outcome.opened += opened.len();
     for (f, id) in new.iter().zip(opened) {
@@ -677,34 +679,60 @@ impl Holds {
     }
 }
 
-/// Brings a live conflict's details up to date; a new cause is noted in its history.
-async fn update(tx: &mut PgConnection, id: i64, f: &Found, changed: bool) -> Result<(), AppError> {
+/// Brings live conflicts' details up to date, all in one statement (detection after a
+/// file finds thousands of them again; one UPDATE each cost seconds). Each is
+/// `(id, found, cause changed)`; a new cause is noted in the conflict's history.
+async fn update_all(
+    tx: &mut PgConnection,
+    updates: &[(i64, &Found, bool)],
+) -> Result<(), AppError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = updates
+        .iter()
+        .map(|(id, f, changed)| {
+            serde_json::json!({
+                "id": id,
+                "cause": f.cause,
+                "platforms": vec_of(&f.platforms),
+                "territories": vec_of(&f.territories),
+                "parties": vec_of(&f.parties),
+                "claim_ids": f.claim_ids,
+                "variants": vec_of(&f.variants),
+                // As text: a JSON number would not keep every digit.
+                "at_stake": f.at_stake.map(|d| d.to_string()),
+                "first_month": f.first_month,
+                "last_month": f.last_month,
+                "summary": f.summary,
+                "changed": changed,
+            })
+        })
+        .collect();
     sqlx::query!(
         r#"
-        UPDATE conflicts SET
-            cause = $2, platforms = $3, territories = $4, parties = $5, claim_ids = $6,
-            variants = $7, at_stake = $8, first_month = $9, last_month = $10, summary = $11,
-            updated_at = CASE WHEN $12 THEN now() ELSE updated_at END
-        WHERE id = $1
+        WITH u AS (
+            SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS u(
+                id bigint, cause text, platforms text[], territories char(2)[], parties text[],
+                claim_ids bigint[], variants text[], at_stake numeric, first_month date,
+                last_month date, summary text, changed boolean)
+        ),
+        updated AS (
+            UPDATE conflicts c SET
+                cause = u.cause, platforms = u.platforms, territories = u.territories,
+                parties = u.parties, claim_ids = u.claim_ids, variants = u.variants,
+                at_stake = u.at_stake, first_month = u.first_month,
+                last_month = u.last_month, summary = u.summary,
+                updated_at = CASE WHEN u.changed THEN now() ELSE c.updated_at END
+            FROM u WHERE c.id = u.id
+        )
+        INSERT INTO conflict_events (conflict_id, action, note)
+        SELECT id, 'updated', summary FROM u WHERE changed ORDER BY id
         "#,
-        id,
-        f.cause,
-        &vec_of(&f.platforms),
-        &vec_of(&f.territories) as _,
-        &vec_of(&f.parties),
-        &f.claim_ids.iter().copied().collect::<Vec<_>>(),
-        &vec_of(&f.variants),
-        f.at_stake,
-        f.first_month as _,
-        f.last_month as _,
-        f.summary,
-        changed
+        serde_json::Value::Array(rows).to_string()
     )
     .execute(&mut *tx)
     .await?;
-    if changed {
-        event(tx, id, "updated", &f.summary).await?;
-    }
     Ok(())
 }
 

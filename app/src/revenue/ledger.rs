@@ -150,19 +150,21 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         )
         -- Ours, whole (the `allocations` view writes out the fee's and each payee's
         -- parts); and another party's decided part, theirs whatever else is missing.
-        SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
-               currency,
-               CASE WHEN track_id IS NULL THEN 'suspense'
-                    WHEN hold_reason IS NOT NULL THEN 'held'
+        -- One pass over `shared` (a second would make Postgres materialize it).
+        SELECT p.report_file_id, p.accounting_month, p.track_id, p.platform, p.territory,
+               p.usage_type, p.currency,
+               CASE WHEN v.theirs THEN 'allocated'
+                    WHEN p.track_id IS NULL THEN 'suspense'
+                    WHEN p.hold_reason IS NOT NULL THEN 'held'
                     ELSE 'allocated' END,
-               hold_reason, contract_id, fee, label_id, units, gross * ours, label_currency,
-               rate, NULL
-        FROM shared WHERE ours > 0
-        UNION ALL
-        SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
-               currency, 'allocated', NULL, contract_id, fee, label_id, units,
-               gross * (1 - ours), label_currency, rate, other_party
-        FROM shared WHERE ours < 1
+               CASE WHEN v.theirs THEN NULL ELSE p.hold_reason END,
+               p.contract_id, p.fee, p.label_id, p.units,
+               CASE WHEN v.theirs THEN p.gross * (1 - p.ours) ELSE p.gross * p.ours END,
+               p.label_currency, p.rate,
+               CASE WHEN v.theirs THEN p.other_party END
+        FROM shared p
+        JOIN (VALUES (false), (true)) AS v(theirs)
+          ON CASE WHEN v.theirs THEN p.ours < 1 ELSE p.ours > 0 END
         "#,
         &files,
         tracks as _
