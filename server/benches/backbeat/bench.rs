@@ -95,10 +95,16 @@ impl Bench {
         PgConnection::connect(&self.url("postgres")).await.context("connecting to Postgres")
     }
 
+    /// Connections as the app makes them (JIT off, server/src/database.rs), so that the
+    /// physical limit's statement is measured as fairly as allocation's.
     pub async fn pool(&self, database: &str) -> Result<PgPool> {
+        let options = self
+            .url(database)
+            .parse::<sqlx::postgres::PgConnectOptions>()?
+            .options([("jit", "off")]);
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
-            .connect(&self.url(database))
+            .connect_with(options)
             .await
             .with_context(|| format!("connecting to {database}"))
     }
