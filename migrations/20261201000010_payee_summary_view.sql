@@ -52,6 +52,9 @@ DROP TABLE payee_summary;
 CREATE VIEW payee_summary AS
 SELECT s.accounting_month, sp.payee_id, s.track_id, s.platform, s.territory, s.usage_type,
        s.payee_units AS units, s.label_currency AS currency,
-       s.payee_earned * sp.share AS earnings, s.payee_held * sp.share AS held
+       -- trim_scale: the share's decimal places would only add trailing zeros to what
+       -- exports and pages show.
+       trim_scale(s.payee_earned * sp.share) AS earnings,
+       trim_scale(s.payee_held * sp.share) AS held
 FROM revenue_summary s
 JOIN contract_splits sp ON sp.contract_id = s.contract_id;

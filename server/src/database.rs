@@ -27,20 +27,25 @@ pub async fn connect(url: &str) -> Result<PgPool> {
     // Allocation and statements over a year of facts take seconds by design; warn only
     // about statements slow enough to be a problem (sqlx logs their whole text).
     //
-    // JIT off: Postgres compiles a query to machine code when its estimated cost is
-    // high, and allocation's and detection's statements (whose estimates run high) paid
-    // 0.6 to 0.8 s of compiling each, more than running them took (make bench, with
-    // auto_explain); a page's queries would pay it too.
     let options = PgConnectOptions::from_str(url)
         .with_context(|| format!("{shown} is not a Postgres URL"))?
-        .options([("jit", "off")])
         .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(10));
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| Box::pin(async move { jit_off(conn).await }))
         .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to {shown}"))
+}
+
+/// JIT off: Postgres compiles a query to machine code when its estimated cost is high,
+/// and allocation's and detection's statements (whose estimates run high) paid 0.6 to
+/// 0.8 s of compiling each, more than running them took (make bench, with
+/// auto_explain); a page's queries would pay it too. A SET after connecting rather than
+/// a startup option, which poolers such as PgBouncer refuse or drop.
+pub async fn jit_off(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET jit = off").execute(conn).await.map(|_| ())
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<()> {

@@ -98,13 +98,10 @@ impl Bench {
     /// Connections as the app makes them (JIT off, server/src/database.rs), so that the
     /// physical limit's statement is measured as fairly as allocation's.
     pub async fn pool(&self, database: &str) -> Result<PgPool> {
-        let options = self
-            .url(database)
-            .parse::<sqlx::postgres::PgConnectOptions>()?
-            .options([("jit", "off")]);
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .after_connect(|conn, _| Box::pin(async move { server::database::jit_off(conn).await }))
+            .connect(&self.url(database))
             .await
             .with_context(|| format!("connecting to {database}"))
     }
