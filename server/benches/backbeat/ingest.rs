@@ -139,37 +139,13 @@ pub async fn ingest_once(bench: &Bench, case: &Case) -> Result<Measured> {
 /// The allocation stage after a load: its time, its phases, and the ledger's balance
 /// (gross = allocated + held + suspense for every currency) afterwards.
 async fn allocate(bench: &mut Bench, case: &Case) -> Result<()> {
-    let measured = bench.backbeat(TARGET, &["allocate"])?;
-    let phases = phases(&measured.stdout)?;
-    check_balances(bench, case.name).await?;
+    let allocated = crate::allocation::allocate(bench, case.name).await?;
     let name = format!("{}: backbeat allocate, after loading", case.name);
-    let rate = case.expected.rows as f64 / seconds(measured.wall);
+    let rate = case.expected.rows as f64 / allocated.total;
     bench.record("allocation", &name, "facts per second", "facts/s", vec![rate]);
-    bench.record("allocation", &name, "time in allocation", "s", vec![phases[0]]);
-    bench.record("allocation", &name, "time in conflict detection", "s", vec![phases[1]]);
+    bench.record("allocation", &name, "time in allocation", "s", vec![allocated.allocate]);
+    bench.record("allocation", &name, "time in conflict detection", "s", vec![allocated.detect]);
     Ok(())
-}
-
-/// gross = allocated + held + suspense, for every file and currency of the target.
-pub async fn check_balances(bench: &Bench, after: &str) -> Result<()> {
-    let pool = bench.pool(TARGET).await?;
-    let balances = app::revenue::ledger::balances(&mut *pool.acquire().await?, None).await?;
-    pool.close().await;
-    if let Some(off) = balances.iter().find(|b| !b.balances) {
-        bail!("after allocating {after}, the ledger does not balance: {off:?}");
-    }
-    Ok(())
-}
-
-/// What `backbeat allocate` prints: "... allocation 4.56 s, conflicts 0.12 s."
-pub fn phases(stdout: &str) -> Result<[f64; 2]> {
-    let line = stdout.lines().find(|l| l.starts_with("Allocated")).context("nothing allocated")?;
-    let mut values = [0.0; 2];
-    for (value, label) in values.iter_mut().zip(["allocation ", "conflicts "]) {
-        let rest = &line[line.find(label).context("a phase is missing")? + label.len()..];
-        *value = rest.split(' ').next().unwrap_or("").parse().context("a phase's seconds")?;
-    }
-    Ok(values)
 }
 
 /// The rows `backbeat ingest` wrote, as COPY text, for `psql \copy` to load again.
