@@ -21,11 +21,15 @@ export function card(page: Page, title: string): Locator {
   return page.locator("section.card").filter({ has: page.getByRole("heading", { name: title }) });
 }
 
+/** The month `back` months before this one, as YYYY-MM (the demo's year ends last month). */
+function monthsAgo(back: number): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString().slice(0, 7);
+}
+
 /** The last month the demo has reports for (the one before this), as YYYY-MM. */
 export function lastDemoMonth(): string {
-  const now = new Date();
-  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  return last.toISOString().slice(0, 7);
+  return monthsAgo(1);
 }
 
 /** The months the demo loads itself before the server starts (the first three of its
@@ -33,10 +37,7 @@ export function lastDemoMonth(): string {
  * loads the other nine while tests run, so a test that compares two readings of the
  * same numbers narrows to these, which nothing changes under it. */
 export function settledDemoMonths(): { from: string; to: string } {
-  const now = new Date();
-  const month = (back: number) =>
-    new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString().slice(0, 7);
-  return { from: month(12), to: month(10) };
+  return { from: monthsAgo(12), to: monthsAgo(10) };
 }
 
 /** Waits until the page is hydrated (the wasm app sets `data-hydrated` on the body), so
