@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { card, logIn, logins } from "./helpers";
+import { card, hydrated, logIn, logins } from "./helpers";
 
 test("an artist logs in and sees their own releases", async ({ page }) => {
   await logIn(page, logins.artist);
@@ -98,6 +98,7 @@ test.describe("without JavaScript", () => {
 
 test("after hydration, navigation happens in the page without reloading", async ({ page }) => {
   await logIn(page, logins.artist);
+  await hydrated(page);
   await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();

@@ -342,6 +342,11 @@ struct Table {
     filters: ParsedFilters,
     state: Memo<Result<TableState, crate::domain::ParseError>>,
     page: Resource<Result<TablePage, AppError>>,
+    /// Whether the page is reloading. Made with the resource, not in [`Breakdown`]: on
+    /// the server the overview's `Suspense` may draw its children twice and dispose of
+    /// the first drawing while its HTML is still being written, and a signal owned by
+    /// that drawing panics when read ("already disposed"; seen under load).
+    pending: RwSignal<bool>,
 }
 
 impl Table {
@@ -359,7 +364,7 @@ impl Table {
                 }
             },
         );
-        Table { by, filters, state, page }
+        Table { by, filters, state, page, pending: RwSignal::new(false) }
     }
 
     /// The CSV of every row, with the same filters and order.
@@ -385,7 +390,7 @@ fn query_string(q: &ParamsMap) -> String {
 /// down (a row becomes a filter) and download it all as CSV.
 #[component]
 fn Breakdown(table: Table) -> impl IntoView {
-    let pending = RwSignal::new(false);
+    let pending = table.pending;
     view! {
         <div
             class="breakdown"
