@@ -592,21 +592,41 @@ async fn copy_chunks(
 
 /// Facts are partitioned by accounting month; the first file of a month makes its
 /// partition. Creating one locks the parent table until commit, so check first.
+///
+/// Two loaders making the same month's partition at once (two replicas, or a replica
+/// and `backbeat ingest`) would collide: `IF NOT EXISTS` is checked before waiting on
+/// the other's lock, so the second fails with "already exists". A lock per month,
+/// held to the end of the caller's transaction, makes the second wait and look again.
 pub async fn ensure_partition(tx: &mut PgConnection, month: Month) -> Result<()> {
     let name = format!("stream_facts_y{}m{:02}", month.year(), month.month());
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(&name)
-        .fetch_one(&mut *tx)
+    if table_exists(tx, &name).await? {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('stream_facts partition'), $1)")
+        .bind(month.year() * 100 + month.month() as i32)
+        .execute(&mut *tx)
         .await?;
-    if !exists {
+    if !table_exists(tx, &name).await? {
         let ddl = format!(
-            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF stream_facts FOR VALUES FROM ('{}') TO ('{}')",
+            "CREATE TABLE {name} PARTITION OF stream_facts FOR VALUES FROM ('{}') TO ('{}')",
             month.first_day(),
             month.next().first_day()
         );
         sqlx::query(&ddl).execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// Read from pg_class with the statement's snapshot: `to_regclass` looks in the
+/// session's catalog cache, which need not have heard of a table another transaction
+/// has just committed.
+async fn table_exists(tx: &mut PgConnection, name: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = $1          AND relnamespace = current_schema()::regnamespace)",
+    )
+    .bind(name)
+    .fetch_one(tx)
+    .await?)
 }
 
 /// Records what the file held. Its facts wait for the allocation stage

@@ -517,3 +517,32 @@ async fn the_scheduler_allocates_what_a_stopped_loader_left_waiting() {
     assert!(allocation_rows(&app.pool).await > 0);
     crate::revenue::assert_balanced(&app.pool).await;
 }
+
+/// Two loaders making the same new month's partition at once (two replicas, or a
+/// replica and `backbeat ingest`): the second waits for the first and finds it made.
+#[tokio::test]
+async fn two_loaders_making_one_months_partition_at_once_both_succeed() {
+    let app = TestApp::spawn().await;
+    let month: app::domain::Month = "2031-07".parse().unwrap();
+    let mut first = app.pool.begin().await.unwrap();
+    server::ingest::loader::ensure_partition(&mut first, month).await.unwrap();
+    let pool = app.pool.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = pool.begin().await.unwrap();
+        let made = server::ingest::loader::ensure_partition(&mut tx, month).await;
+        tx.commit().await.unwrap();
+        made
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second waits while the first's partition is uncommitted");
+    first.commit().await.unwrap();
+    second.await.unwrap().expect("the second finds the partition made");
+    let partitions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'stream_facts'::regclass \
+         AND inhrelid::regclass::text = 'stream_facts_y2031m07'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(partitions, 1);
+}
