@@ -102,19 +102,12 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser {
-        // Redirects are part of what the tests check: never follow them.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client builds");
-        Browser { address: self.address.clone(), client, cookie: Mutex::new(None) }
+        Browser::at(&self.address)
     }
 
     /// A client presenting `cookie`: a copy of another's, or one from before a restart.
     pub fn browser_with(&self, cookie: Option<String>) -> Browser {
-        let browser = self.browser();
-        *browser.cookie.lock().unwrap() = cookie;
-        browser
+        self.browser().with_cookie(cookie)
     }
 
     /// Stops serving, as a crash or restart would (the database stays).
@@ -132,6 +125,24 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A client of the server at `address` (`http://host:port`) with no cookie yet: for
+    /// servers a test runs as processes (`backbeat serve`) rather than as a [`TestApp`].
+    pub fn at(address: &str) -> Browser {
+        // Redirects are part of what the tests check: never follow them.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds");
+        Browser { address: address.to_string(), client, cookie: Mutex::new(None) }
+    }
+
+    /// This client presenting `cookie`: a copy of another browser's, say, taken to
+    /// another server.
+    pub fn with_cookie(self, cookie: Option<String>) -> Browser {
+        *self.cookie.lock().unwrap() = cookie;
+        self
+    }
+
     pub fn cookie(&self) -> Option<String> {
         self.cookie.lock().unwrap().clone()
     }

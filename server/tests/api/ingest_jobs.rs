@@ -2,7 +2,7 @@
 //! database, failures are retried with backoff, and staff run, pause, backfill, retry
 //! and upload. Servers here are real: in-process apps, and `backbeat serve` processes.
 
-use crate::helpers::{PASSWORD, TestApp, fresh_database, user};
+use crate::helpers::{Browser, PASSWORD, TestApp, error_of, fresh_database, user};
 use app::{
     domain::{Platform, Role},
     users::Link,
@@ -68,10 +68,16 @@ impl Drop for Servers {
 }
 
 fn serve(database_url: &str, data_dir: &Path) -> Child {
+    serve_at(database_url, data_dir, "127.0.0.1:0")
+}
+
+/// `backbeat serve` listening on `addr`, sharing `data_dir` (drop folders, uploads) with
+/// any other server given the same folder.
+fn serve_at(database_url: &str, data_dir: &Path, addr: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_backbeat"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
-        .env("BACKBEAT_ADDR", "127.0.0.1:0")
+        .env("BACKBEAT_ADDR", addr)
         .env("BACKBEAT_DATA_DIR", data_dir)
         .env("BACKBEAT_SCHEDULER_TICK_SECONDS", "1")
         .env("BACKBEAT_SCHEDULER_LEASE_SECONDS", "10")
@@ -131,6 +137,148 @@ async fn two_server_processes_run_each_scheduled_slot_once() {
     .await
     .unwrap();
     assert_eq!((files, loaded, facts), (3, 3, lines as i64), "every file loaded once");
+}
+
+/// Free ports on 127.0.0.1, one per server: each bound (all at once, so they differ),
+/// read and released. Another process could take one in between; that server then
+/// fails to start, and [`wait_until_up`] says so.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<_> =
+        (0..N).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
+}
+
+/// Waits until the server at `address` answers its health check, failing the test if
+/// its process exits first or it has not answered within a minute.
+async fn wait_until_up(child: &mut Child, address: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server for {address} exited before answering: {status}");
+        }
+        let health = client.get(format!("{address}/healthz")).send().await;
+        if health.is_ok_and(|r| r.status() == StatusCode::OK) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{address} did not answer within a minute");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What replicas behind a load balancer without sticky sessions rely on: two
+/// `backbeat serve` processes on their own ports, one database and one data folder.
+/// A login on one is a login on the other, a logout on either ends it on both, an
+/// upload received by one is loaded once by whichever scheduler claims its run, and
+/// each scheduled slot still runs once.
+#[tokio::test]
+async fn two_servers_on_their_own_ports_share_sessions_uploads_and_each_slot() {
+    let (url, pool) = fresh_database().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let lines = write_reports(
+        &data_dir.path().join("drop"),
+        Platform::Spotify,
+        &["2026-01", "2026-02", "2026-03"],
+        40,
+    );
+    let job = create_job(&pool, &drop_job("drop", Some("*/2 * * * * *"), false)).await.unwrap();
+    user(&pool, "staff@distro.test", Role::Staff, Link::None).await;
+
+    let started = Instant::now();
+    let [port_a, port_b] = free_ports();
+    let (a, b) = (format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}"));
+    let mut servers = Servers(vec![
+        serve_at(&url, data_dir.path(), &format!("127.0.0.1:{port_a}")),
+        serve_at(&url, data_dir.path(), &format!("127.0.0.1:{port_b}")),
+    ]);
+    wait_until_up(&mut servers.0[0], &a).await;
+    wait_until_up(&mut servers.0[1], &b).await;
+
+    // Nobody is logged in anywhere yet: what follows is the cookie's doing.
+    assert_eq!(
+        Browser::at(&b).call("ingestion_overview", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let on_a = Browser::at(&a);
+    on_a.login_ok("staff@distro.test", PASSWORD).await;
+    assert!(on_a.cookie().is_some(), "the login set a session cookie");
+    let on_b = Browser::at(&b).with_cookie(on_a.cookie());
+    assert_eq!(on_b.whoami().await.as_deref(), Some("staff@distro.test"));
+    assert_eq!(on_b.call("ingestion_overview", &[]).await.status(), StatusCode::OK);
+    let page = on_b.get("/ingestion").await;
+    assert_eq!(page.status(), StatusCode::OK, "a staff page renders on B for A's login");
+    assert!(page.text().await.unwrap().contains("Spotify drop folder"));
+
+    // An upload B receives lands in the shared folder; whichever server claims the
+    // upload job's run loads it, once.
+    let apple = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/apple/apple_2026-10.txt"),
+    )
+    .unwrap();
+    let upload = on_b.upload("apple october.txt", apple).await;
+    assert_eq!(upload.status(), StatusCode::SEE_OTHER);
+    let location = upload.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/ingestion?uploaded="), "{location}");
+    let uploaded = "SELECT count(*) = 1 FROM report_files WHERE source = 'upload' AND status = 'loaded' \
+                    AND allocated_at IS NOT NULL";
+    assert!(eventually(&pool, uploaded, 20).await, "the upload was loaded and allocated");
+
+    // Logging out on B ends the session on A too: one session row, deleted.
+    assert_eq!(on_b.call("logout", &[]).await.status(), StatusCode::OK);
+    assert_eq!(on_b.cookie(), None, "B expired the cookie");
+    assert_eq!(on_a.whoami().await, None, "A no longer knows the session");
+    let (status, _) = error_of(on_a.call("ingestion_overview", &[]).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let home = on_a.get("/").await;
+    assert_eq!(home.status(), StatusCode::FOUND);
+    assert_eq!(home.headers()["location"], "/login");
+
+    // Let the schedule (a slot every two seconds) run a dozen seconds in all.
+    let window = Duration::from_secs(12);
+    tokio::time::sleep(window.saturating_sub(started.elapsed())).await;
+    drop(servers);
+
+    let runs: Vec<RunSeen> = sqlx::query_as(
+        "SELECT scheduled_for, status, worker, started_at, finished_at FROM ingestion_runs \
+         WHERE job_id = $1 ORDER BY scheduled_for",
+    )
+    .bind(job)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(runs.len() >= 3, "a slot every two seconds for twelve seconds: {runs:?}");
+    let mut slots: Vec<_> = runs.iter().map(|r| r.scheduled_for).collect();
+    slots.dedup();
+    assert_eq!(slots.len(), runs.len(), "one run per slot: {runs:?}");
+    let finished: Vec<&RunSeen> = runs.iter().filter(|r| r.status == "succeeded").collect();
+    assert!(finished.len() >= 3, "{runs:?}");
+    for pair in finished.windows(2) {
+        assert!(
+            pair[1].started_at >= pair[0].finished_at,
+            "runs of one job never overlap: {pair:?}"
+        );
+    }
+    let workers: std::collections::BTreeSet<_> =
+        runs.iter().filter_map(|r| r.worker.clone()).collect();
+    println!("scheduled runs were taken by {workers:?}");
+
+    let (files, loaded, facts): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'loaded'), \
+                (SELECT count(*) FROM stream_facts f JOIN report_files r ON r.id = f.report_file_id \
+                 WHERE r.source = 'drop_folder') \
+         FROM report_files WHERE source = 'drop_folder'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((files, loaded, facts), (3, 3, lines as i64), "every dropped file loaded once");
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM report_files WHERE status = 'loaded' AND allocated_at IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0, "every loaded file was allocated");
 }
 
 async fn app_with_scheduler() -> TestApp {
