@@ -70,8 +70,17 @@ struct Subjects {
     platform_ids: Option<Vec<String>>,
 }
 
-/// Detects conflicts in `scope` and reconciles the table with them.
+/// Detects conflicts in `scope` and reconciles the table with them, the ledger
+/// included: [`find`], then [`Pending::settle`].
 pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, AppError> {
+    find(tx, scope).await?.settle(tx, &[]).await
+}
+
+/// Detects conflicts in `scope` and reconciles the table with them, placing and
+/// releasing holds, but leaves the ledger to [`Pending::settle`]. The allocation stage
+/// detects in new files before allocating them, so that their first allocation already
+/// holds what a new conflict holds: afterwards, it would allocate those tracks twice.
+pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppError> {
     // Before any conflict row is locked: see `ledger::lock`.
     ledger::lock(tx).await?;
     let subjects = subjects(tx, scope).await?;
@@ -80,6 +89,29 @@ pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, App
     found.extend(metadata_mismatches(tx, subjects.tracks.as_deref()).await?);
     found.extend(unmatched(tx, &subjects).await?);
     reconcile(tx, &subjects, found).await
+}
+
+/// What [`find`] left for the ledger: the tracks whose holds moved, and the conflicts
+/// whose held amounts are read from it.
+#[must_use = "the ledger does not follow the holds until it is settled"]
+pub struct Pending {
+    outcome: Outcome,
+    tracks: Vec<i64>,
+    with_holds: Vec<i64>,
+}
+
+impl Pending {
+    /// Allocates the ledger again for the tracks whose holds moved, in every file but
+    /// `fresh` (files the caller allocates itself, in this transaction, with the holds
+    /// in place), and sets the conflicts' held amounts from it.
+    pub async fn settle(self, tx: &mut PgConnection, fresh: &[i64]) -> Result<Outcome, AppError> {
+        if !self.tracks.is_empty() {
+            let scope = LedgerScope::TracksBut { tracks: self.tracks, files: fresh.to_vec() };
+            ledger::allocate(tx, &scope).await?;
+        }
+        update_held(tx, &self.with_holds).await?;
+        Ok(self.outcome)
+    }
 }
 
 async fn subjects(tx: &mut PgConnection, scope: &Scope) -> Result<Subjects, AppError> {
@@ -435,7 +467,7 @@ async fn reconcile(
     tx: &mut PgConnection,
     subjects: &Subjects,
     found: Vec<Found>,
-) -> Result<Outcome, AppError> {
+) -> Result<Pending, AppError> {
     let live = live_conflicts(tx, subjects).await?;
     let decided = decided_causes(tx, &found).await?;
     let mut outcome = Outcome::default();
@@ -483,11 +515,7 @@ async fn reconcile(
         replace_holds(tx, *id, f).await?;
         touched_tracks.extend(f.track_id);
     }
-    if !touched_tracks.is_empty() {
-        ledger::allocate(tx, &LedgerScope::Tracks(touched_tracks.into_iter().collect())).await?;
-    }
-    update_held(tx, &with_holds).await?;
-    Ok(outcome)
+    Ok(Pending { outcome, tracks: touched_tracks.into_iter().collect(), with_holds })
 }
 
 type Key = (String, String);

@@ -1,7 +1,7 @@
 //! The ingestion tables as staff see them, and the runs they queue.
 
 use super::{FileDetail, FileError, FileRow, Freshness, JobRow, Overview, RunRow};
-use crate::{domain::Month, error::AppError};
+use crate::{conflicts::detect, domain::Month, error::AppError, revenue::ledger};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -485,23 +485,19 @@ pub async fn allocate_waiting(pool: &PgPool) -> Result<Allocated, AppError> {
     if files.is_empty() {
         return Ok(Allocated::default());
     }
-    let started = std::time::Instant::now();
     analyze_months_of(&mut tx, &files).await?;
-    let rows = crate::revenue::ledger::allocate(
-        &mut tx,
-        &crate::revenue::ledger::Scope::Files(files.clone()),
-    )
-    .await?;
-    let allocate = started.elapsed();
-    crate::conflicts::detect::detect(
-        &mut tx,
-        &crate::conflicts::detect::Scope::Files(files.clone()),
-    )
-    .await?;
-    let detect = started.elapsed() - allocate;
+    // Conflicts first: the files' first allocation then holds what new conflicts hold,
+    // and only the tracks' other files are allocated again for them.
+    let started = std::time::Instant::now();
+    let pending = detect::find(&mut tx, &detect::Scope::Files(files.clone())).await?;
+    let found = started.elapsed();
+    let rows = ledger::allocate(&mut tx, &ledger::Scope::Files(files.clone())).await?;
+    let allocate = started.elapsed() - found;
+    pending.settle(&mut tx, &files).await?;
+    let detecting = started.elapsed() - allocate;
     sqlx::query!("UPDATE report_files SET allocated_at = now() WHERE id = ANY($1)", &files)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Allocated { files: files.len(), rows, allocate, detect })
+    Ok(Allocated { files: files.len(), rows, allocate, detect: detecting })
 }

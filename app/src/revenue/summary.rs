@@ -111,6 +111,8 @@ pub async fn refresh(
                CASE WHEN bool_or(split) THEN coalesce(sum(payee_held), 0) END
         FROM converted
         GROUP BY accounting_month, track_id, platform, territory, usage_type
+        -- In the key index's order: see `add`.
+        ORDER BY accounting_month, track_id, platform, territory, usage_type
         "#,
         &key_tracks,
         &key_months as _
@@ -175,6 +177,10 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
                CASE WHEN bool_or(split) THEN coalesce(sum(payee_held), 0) END
         FROM converted
         GROUP BY accounting_month, track_id, platform, territory, usage_type
+        -- In the key index's order (which the track index shares within a month): rows in
+        -- hash order land all over the indexes, each landing reading a page back in (a
+        -- million rows took 12 s so, 6.4 s sorted).
+        ORDER BY accounting_month, track_id, platform, territory, usage_type
         ON CONFLICT (accounting_month, coalesce(track_id, 0), platform, territory, usage_type)
         DO UPDATE SET
             units = s.units + excluded.units,
