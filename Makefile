@@ -108,10 +108,10 @@ $(BENCH_VENV)/.installed: server/benches/requirements.txt
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-bench: setup-run database bench-venv
+bench: setup-test database bench-venv
 	@BACKBEAT_BENCH_SERVER=$$(.ci/database.sh) BACKBEAT_BENCH_VENV=$(CURDIR)/$(BENCH_VENV) \
 	  cargo bench -p server --bench backbeat -- --runs $(BENCH_RUNS)
 
-bench-quick: setup-run database bench-venv
+bench-quick: setup-test database bench-venv
 	@BACKBEAT_BENCH_SERVER=$$(.ci/database.sh) BACKBEAT_BENCH_VENV=$(CURDIR)/$(BENCH_VENV) \
 	  cargo bench -p server --bench backbeat -- --quick --runs $(BENCH_RUNS)

@@ -84,6 +84,7 @@ pub struct Bench {
     pub figures: Vec<Figure>,
     pub verdicts: Vec<Verdict>,
     pub notes: Vec<String>,
+    pub growth: Vec<crate::growth::Point>,
 }
 
 impl Bench {

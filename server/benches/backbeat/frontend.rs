@@ -7,13 +7,15 @@ use crate::bench::{Bench, run};
 use anyhow::{Context, Result};
 use flate2::{Compression, write::GzEncoder};
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The budget for the wasm and JS together, gzipped.
 const BUDGET_KIB: f64 = 400.0;
 
-pub fn size(bench: &mut Bench) -> Result<()> {
+/// Builds the release front end, records its gzipped size, and lays it out as a site
+/// (pkg/ beside the public files) for `backbeat serve`; returns the site's folder.
+pub fn size(bench: &mut Bench) -> Result<PathBuf> {
     println!("front end: release wasm and JS");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     run(Command::new(env!("CARGO"))
@@ -43,6 +45,48 @@ pub fn size(bench: &mut Bench) -> Result<()> {
         total < BUDGET_KIB,
         "gzip level 9, name section removed; no wasm-opt pass (not installed by setup)",
     );
+    site(&root, &out, &bench.dir.join("site"))
+}
+
+/// `make site`'s layout with the release wasm: what the benchmarks' server serves.
+fn site(root: &Path, pkg: &Path, site: &Path) -> Result<PathBuf> {
+    let _ = std::fs::remove_dir_all(site);
+    std::fs::create_dir_all(site.join("pkg"))?;
+    for name in ["backbeat.js", "backbeat_bg.wasm"] {
+        std::fs::copy(pkg.join(name), site.join("pkg").join(name))?;
+    }
+    std::fs::copy(root.join("style/main.css"), site.join("pkg/backbeat.css"))?;
+    for entry in std::fs::read_dir(root.join("public"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), site.join(entry.file_name()))?;
+    }
+    Ok(site.to_path_buf())
+}
+
+/// Time to interactive of the artist overview in headless Chromium on localhost: from
+/// navigation start until the page is hydrated (the app marks the body), each run in a
+/// fresh browser context so nothing is cached. Playwright (end2end/'s) drives it.
+pub fn time_to_interactive(bench: &mut Bench, address: &str, email: &str) -> Result<()> {
+    println!("front end: time to interactive of the artist overview");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = root.join("server/benches/time_to_interactive.mjs");
+    let output = run(Command::new("node")
+        .current_dir(root.join("end2end"))
+        .arg(&script)
+        .args([address, email, server::generate::catalog::PASSWORD])
+        .arg(bench.scale.runs.max(3).to_string()))
+    .context("measuring time to interactive (needs `make setup-test`'s Playwright)")?;
+    let samples: Vec<f64> = output
+        .lines()
+        .filter_map(|l| l.strip_prefix("tti-ms "))
+        .map(|v| v.trim().parse())
+        .collect::<Result<_, _>>()
+        .context("reading the script's timings")?;
+    if samples.is_empty() {
+        anyhow::bail!("the time-to-interactive script measured nothing:\n{output}");
+    }
+    let name = "artist overview in headless Chromium, empty cache, localhost";
+    bench.record("front end", name, "time to interactive", "ms", samples);
     Ok(())
 }
 

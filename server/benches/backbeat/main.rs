@@ -9,7 +9,9 @@
 
 mod allocation;
 mod bench;
+mod dashboards;
 mod frontend;
+mod growth;
 mod ingest;
 mod report;
 
@@ -42,6 +44,8 @@ struct Args {
 pub const TRACKS: usize = 1_000_000;
 /// Lines in each ingestion file; the memory check's file has ten times as many.
 const LINES: usize = 1_000_000;
+/// Growth's last point: about this many facts.
+const GROWTH_FACTS: usize = 30_000_000;
 
 #[tokio::main]
 async fn main() {
@@ -63,15 +67,30 @@ async fn run(args: Args) -> Result<()> {
         figures: Vec::new(),
         verdicts: Vec::new(),
         notes: Vec::new(),
+        growth: Vec::new(),
     };
     let started = std::time::Instant::now();
-    frontend::size(&mut bench)?;
+    let site = frontend::size(&mut bench)?;
     catalog(&bench).await?;
     let lines = bench.scale.of(LINES);
     let cases = ingest::prepare(&bench, lines).await?;
     ingest::run_all(&mut bench, &cases, &args.venv).await?;
+
+    // Growth's first point: one file's facts.
+    bench.fresh_database(ingest::TARGET, Some(ingest::CATALOG)).await?;
+    let first = growth::load(&bench, &cases[0]).await?;
+    growth::point(&mut bench, &site, &first).await?;
+
     let large = ingest::memory(&mut bench, &cases[0], lines * 10).await?;
-    allocation::run(&mut bench, &large, &cases[1]).await?;
+    let next = allocation::run(&mut bench, &large, &cases[1]).await?;
+    // The dashboards at the size (10M facts; a tenth in a quick run): growth's
+    // second point. Then more months of the large file's size, to the third.
+    let facts = growth::facts(&bench, ingest::TARGET).await?;
+    let load = dashboards::run(&mut bench, ingest::TARGET, &site, facts).await?;
+    growth::record(&mut bench, facts, &next, load.p99_ms);
+    let until = bench.scale.of(GROWTH_FACTS) as i64;
+    let last = growth::grow(&bench, large.spec.month, lines * 10, until).await?;
+    growth::point(&mut bench, &site, &last).await?;
     bench.drop_database(ingest::TARGET).await?;
 
     let elapsed = started.elapsed();
@@ -80,7 +99,13 @@ async fn run(args: Args) -> Result<()> {
     } else {
         (root.join("docs/benchmarks.md"), root.join("docs/benchmarks.csv"))
     };
-    report::write(&bench, elapsed, &markdown, &csv).await?;
+    let chart = markdown.with_file_name(if args.quick {
+        "benchmarks-growth-quick.svg"
+    } else {
+        "benchmarks-growth.svg"
+    });
+    growth::chart(&bench.growth, &chart)?;
+    report::write(&bench, elapsed, &markdown, &csv, &chart).await?;
     println!("Written {} and {}", markdown.display(), csv.display());
     Ok(())
 }

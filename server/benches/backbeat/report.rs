@@ -8,7 +8,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-pub async fn write(bench: &Bench, elapsed: Duration, markdown: &Path, csv: &Path) -> Result<()> {
+pub async fn write(
+    bench: &Bench,
+    elapsed: Duration,
+    markdown: &Path,
+    csv: &Path,
+    chart: &Path,
+) -> Result<()> {
     let mut md = String::new();
     let size = if bench.scale.tenth { "quick (a tenth of the sizes)" } else { "full" };
     writeln!(md, "# Benchmarks\n")?;
@@ -71,6 +77,7 @@ pub async fn write(bench: &Bench, elapsed: Duration, markdown: &Path, csv: &Path
             )?;
         }
     }
+    growth(&mut md, bench, chart)?;
     writeln!(md, "\n## Reproduce\n")?;
     writeln!(
         md,
@@ -96,6 +103,36 @@ pub async fn write(bench: &Bench, elapsed: Duration, markdown: &Path, csv: &Path
         }
     }
     std::fs::write(csv, out)?;
+    Ok(())
+}
+
+/// The growth table, and its chart beside the page.
+fn growth(md: &mut String, bench: &Bench, chart: &Path) -> Result<()> {
+    writeln!(md, "\n## Growth\n")?;
+    writeln!(
+        md,
+        "Loading: rows per second of the file that brought the database to its size, loaded \
+         on top of what it held. Dashboards: p99 of every page at {:.0} requests per second.\n",
+        crate::dashboards::RATE
+    )?;
+    writeln!(
+        md,
+        "| Facts | Last file (lines) | Facts before it | Loading (rows/s) | Dashboards p99 (ms) |\n\
+         | ---: | ---: | ---: | ---: | ---: |"
+    )?;
+    for p in &bench.growth {
+        writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.1} |",
+            number(p.facts as f64),
+            number(p.file_lines as f64),
+            number(p.facts_before as f64),
+            number(p.ingest_rows_per_second),
+            p.p99_ms
+        )?;
+    }
+    let name = chart.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    writeln!(md, "\n![Loading rate and dashboards p99 against facts loaded]({name})")?;
     Ok(())
 }
 

@@ -1,0 +1,40 @@
+// Time to interactive of the artist overview, for `make bench` (frontend.rs): logs in
+// once, then loads "/" in a fresh browser context each run (nothing cached) and prints
+// the milliseconds from navigation start until the app has hydrated the page (it sets
+// data-hydrated on the body).
+//   node time_to_interactive.mjs <base url> <email> <password> <runs>
+import { chromium } from "@playwright/test";
+
+const [base, email, password, runs] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+});
+try {
+  const login = await browser.newContext({ baseURL: base });
+  const response = await login.request.post("/api/login", { form: { email, password } });
+  if (!response.ok()) throw new Error(`logging in as ${email}: ${response.status()}`);
+  const { cookies } = await login.storageState();
+  await login.close();
+  for (let run = 0; run < Number(runs); run++) {
+    const context = await browser.newContext({ baseURL: base });
+    await context.addCookies(cookies);
+    const page = await context.newPage();
+    // Notes the moment the attribute appears, in the page's own clock.
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.body?.hasAttribute("data-hydrated")) {
+          window.__hydratedAt = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-hydrated"] });
+    });
+    await page.goto("/");
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 60_000 });
+    const ms = await page.evaluate(() => window.__hydratedAt);
+    console.log(`tti-ms ${ms.toFixed(1)}`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
