@@ -44,13 +44,14 @@ fn normal(text: String) -> String {
     text.parse::<rust_decimal::Decimal>().unwrap().normalize().to_string()
 }
 
-/// Label-currency money per key from the ledger, and from the summaries.
+/// Label-currency money per key from the ledger's parts, and from the summaries (which
+/// sum the ledger's rows: the same values, with fewer trailing zeros).
 async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     let ledger = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
-                complete_sum(amount) FILTER (WHERE beneficiary <> 'other_party'),
-                coalesce(sum(amount) FILTER (WHERE beneficiary = 'payee'), 0),
-                coalesce(sum(amount) FILTER (WHERE state = 'held'), 0))
+                trim_scale(complete_sum(amount) FILTER (WHERE beneficiary <> 'other_party')),
+                trim_scale(coalesce(sum(amount) FILTER (WHERE beneficiary = 'payee'), 0)),
+                trim_scale(coalesce(sum(amount) FILTER (WHERE state = 'held'), 0)))
          FROM allocations WHERE track_id IS NOT NULL
          GROUP BY accounting_month, track_id, platform, territory, usage_type ORDER BY 1",
     )
@@ -59,7 +60,7 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     .unwrap();
     let summary = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
-                gross, net, held)
+                trim_scale(gross), trim_scale(net), trim_scale(held))
          FROM revenue_summary WHERE track_id IS NOT NULL ORDER BY 1",
     )
     .fetch_all(pool)
