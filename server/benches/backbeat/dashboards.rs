@@ -173,7 +173,7 @@ pub async fn steady(
 /// The sessions and URLs of the run: every label's manager and the first artists,
 /// logged in once, each asking for their overview with a few filters and for their
 /// songs' pages. Shuffled, so consecutive requests are different users.
-pub async fn requests(bench: &Bench, database: &str, server: &Server) -> Result<Vec<Request>> {
+pub async fn requests(bench: &mut Bench, database: &str, server: &Server) -> Result<Vec<Request>> {
     let pool = bench.pool(database).await?;
     let menu = Menu::read(&pool).await?;
     let users: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
@@ -205,7 +205,15 @@ pub async fn requests(bench: &Bench, database: &str, server: &Server) -> Result<
     }
     pool.close().await;
     requests.shuffle(&mut rng);
-    check_pages(server, &requests).await?;
+    let transient = check_pages(server, &requests).await?;
+    if transient > 0 {
+        bench.notes.push(format!(
+            "Dashboards: {transient} of {} pages answered 500 on their first load and 200 on \
+             the second (a panic reading a disposed signal while Leptos writes a Suspense's \
+             HTML; see the issue notes).",
+            requests.len()
+        ));
+    }
     Ok(requests)
 }
 
@@ -296,18 +304,28 @@ async fn login(client: &Client, server: &Server, email: &str) -> Result<String> 
 }
 
 /// Every URL once before timing: each must be a page drawn for its user (a redirect to
-/// the login page or an error page would make the timings meaningless).
-async fn check_pages(server: &Server, requests: &[Request]) -> Result<()> {
+/// the login page or a page that fails every time would make the timings meaningless).
+/// A server error that a second try does not repeat is counted, not fatal: the load
+/// phases count every error against their targets. Returns how many there were.
+async fn check_pages(server: &Server, requests: &[Request]) -> Result<usize> {
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let mut transient = 0;
     for request in requests {
-        let response = send(&client, &server.address, request).await?;
-        let status = response.status();
-        let body = response.text().await?;
+        let (mut status, mut body) = page(&client, &server.address, request).await?;
+        if status.is_server_error() {
+            transient += 1;
+            (status, body) = page(&client, &server.address, request).await?;
+        }
         if status != StatusCode::OK || !body.contains("</main>") {
             bail!("{} ({:?}) answered {status}: {body:.300}", request.path, request.page);
         }
     }
-    Ok(())
+    Ok(transient)
+}
+
+async fn page(client: &Client, address: &str, request: &Request) -> Result<(StatusCode, String)> {
+    let response = send(client, address, request).await?;
+    Ok((response.status(), response.text().await?))
 }
 
 async fn send(client: &Client, address: &str, request: &Request) -> Result<reqwest::Response> {
