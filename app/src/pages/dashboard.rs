@@ -80,14 +80,22 @@ fn tables(role: Role, one_track: bool) -> &'static [Dimension] {
     }
 }
 
+/// Whether `pending` says the numbers are reloading; false once it is gone. On the
+/// server, Leptos may dispose of a Suspense's first drawing of its children while it
+/// still writes that drawing's HTML (a race under load, leptos-rs/leptos#3595); the
+/// drawing is the same as the live one, and a page that reloads nothing says false.
+fn busy(pending: RwSignal<bool>) -> bool {
+    pending.try_get().unwrap_or(false)
+}
+
 /// Filters, charts and tables of an [`Analysis`].
 #[component]
 pub fn AnalysisView(data: Analysis) -> impl IntoView {
     let Analysis { filters, overview, month, platform, others, track } = data;
     let pending = RwSignal::new(false);
     view! {
-        <div class="analysis" class:reloading=move || pending.get() aria-busy=move || pending.get().to_string()>
-        <p class="reloading-note" role="status">{move || pending.get().then_some("Updating…")}</p>
+        <div class="analysis" class:reloading=move || busy(pending) aria-busy=move || busy(pending).to_string()>
+        <p class="reloading-note" role="status">{move || busy(pending).then_some("Updating…")}</p>
         {reloading(overview, pending, move |o: Overview| {
             let empty = o.totals.units == 0 && dec(&o.totals.amount).is_zero();
             let whole = filters.get_untracked().map(|f| f.is_whole_catalog() && f.from.is_none() && f.to.is_none()).unwrap_or(true);
@@ -394,8 +402,8 @@ fn Breakdown(table: Table) -> impl IntoView {
     view! {
         <div
             class="breakdown"
-            class:reloading=move || pending.get()
-            aria-busy=move || pending.get().to_string()
+            class:reloading=move || busy(pending)
+            aria-busy=move || busy(pending).to_string()
             data-testid=format!("table-{}", table.by.code())
         >
             {reloading(table.page, pending, move |p: TablePage| view! { <PageOfRows p export=table.export() /> })}

@@ -65,11 +65,12 @@ fn site(root: &Path, pkg: &Path, site: &Path) -> Result<PathBuf> {
 
 /// Time to interactive of the artist overview in headless Chromium on localhost: from
 /// navigation start until the page is hydrated (the app marks the body), each run in a
-/// fresh browser context so nothing is cached. Playwright (end2end/'s) drives it.
+/// fresh browser context so nothing is cached. Playwright drives it: the script lives in
+/// end2end/, where Node resolves its packages from.
 pub fn time_to_interactive(bench: &mut Bench, address: &str, email: &str) -> Result<()> {
     println!("front end: time to interactive of the artist overview");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let script = root.join("server/benches/time_to_interactive.mjs");
+    let script = root.join("end2end/time-to-interactive.mjs");
     let output = run(Command::new("node")
         .current_dir(root.join("end2end"))
         .arg(&script)

@@ -2,7 +2,9 @@
 // once, then loads "/" in a fresh browser context each run (nothing cached) and prints
 // the milliseconds from navigation start until the app has hydrated the page (it sets
 // data-hydrated on the body).
-//   node time_to_interactive.mjs <base url> <email> <password> <runs>
+//   node time-to-interactive.mjs <base url> <email> <password> <runs>
+// (Here rather than under server/benches/: Node resolves @playwright/test from the
+// script's own folder.)
 import { chromium } from "@playwright/test";
 
 const [base, email, password, runs] = process.argv.slice(2);
