@@ -96,6 +96,23 @@ struct RunSeen {
     finished_at: Option<DateTime<Utc>>,
 }
 
+/// A job's runs, ordered by slot, as a schedule of a slot every two seconds for
+/// `seconds` seconds leaves them: at least three, one per slot, never overlapping.
+fn assert_each_slot_run_once(runs: &[RunSeen], seconds: &str) {
+    assert!(runs.len() >= 3, "a slot every two seconds for {seconds} seconds: {runs:?}");
+    let mut slots: Vec<_> = runs.iter().map(|r| r.scheduled_for).collect();
+    slots.dedup();
+    assert_eq!(slots.len(), runs.len(), "one run per slot: {runs:?}");
+    let finished: Vec<&RunSeen> = runs.iter().filter(|r| r.status == "succeeded").collect();
+    assert!(finished.len() >= 3, "{runs:?}");
+    for pair in finished.windows(2) {
+        assert!(
+            pair[1].started_at >= pair[0].finished_at,
+            "runs of one job never overlap: {pair:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn two_server_processes_run_each_scheduled_slot_once() {
     let (url, pool) = fresh_database().await;
@@ -114,18 +131,7 @@ async fn two_server_processes_run_each_scheduled_slot_once() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(runs.len() >= 3, "a slot every two seconds for eleven seconds: {runs:?}");
-    let mut slots: Vec<_> = runs.iter().map(|r| r.scheduled_for).collect();
-    slots.dedup();
-    assert_eq!(slots.len(), runs.len(), "one run per slot: {runs:?}");
-    let finished: Vec<&RunSeen> = runs.iter().filter(|r| r.status == "succeeded").collect();
-    assert!(finished.len() >= 3, "{runs:?}");
-    for pair in finished.windows(2) {
-        assert!(
-            pair[1].started_at >= pair[0].finished_at,
-            "runs of one job never overlap: {pair:?}"
-        );
-    }
+    assert_each_slot_run_once(&runs, "eleven");
     let workers: std::collections::HashSet<_> =
         runs.iter().filter_map(|r| r.worker.clone()).collect();
     assert!(!workers.is_empty());
@@ -246,18 +252,7 @@ async fn two_servers_on_their_own_ports_share_sessions_uploads_and_each_slot() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(runs.len() >= 3, "a slot every two seconds for twelve seconds: {runs:?}");
-    let mut slots: Vec<_> = runs.iter().map(|r| r.scheduled_for).collect();
-    slots.dedup();
-    assert_eq!(slots.len(), runs.len(), "one run per slot: {runs:?}");
-    let finished: Vec<&RunSeen> = runs.iter().filter(|r| r.status == "succeeded").collect();
-    assert!(finished.len() >= 3, "{runs:?}");
-    for pair in finished.windows(2) {
-        assert!(
-            pair[1].started_at >= pair[0].finished_at,
-            "runs of one job never overlap: {pair:?}"
-        );
-    }
+    assert_each_slot_run_once(&runs, "twelve");
     let workers: std::collections::BTreeSet<_> =
         runs.iter().filter_map(|r| r.worker.clone()).collect();
     println!("scheduled runs were taken by {workers:?}");
