@@ -3,6 +3,9 @@
 use crate::error::AppError;
 use leptos::prelude::use_context;
 use sqlx::PgPool;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The pool the server put into the Leptos context for this request.
 #[track_caller]
@@ -17,4 +20,92 @@ pub fn pool() -> Result<PgPool, AppError> {
 /// True when `e` is a violation of the unique constraint or index `name`.
 pub fn is_unique_violation(e: &sqlx::Error, name: &str) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation() && db.constraint() == Some(name))
+}
+
+/// What one request has looked up, for its other server functions to reuse. A page
+/// drawn on the server runs all of its resources' server functions within its one
+/// request, and each starts at the guard and at whose numbers it shows: a dashboard
+/// asked the database for its reader seven times, and for an artist's currencies six.
+/// The server provides a fresh one as context for every request.
+#[derive(Clone, Default)]
+pub struct RequestMemo(Arc<Mutex<HashMap<MemoKey, Arc<dyn Any + Send + Sync>>>>);
+
+/// What was looked up, for whom (an id), and as what type.
+type MemoKey = (&'static str, i64, TypeId);
+
+type Cell<T> = tokio::sync::OnceCell<T>;
+
+impl RequestMemo {
+    fn cell<T: Send + Sync + 'static>(&self, what: &'static str, key: i64) -> Arc<Cell<T>> {
+        let mut cells = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cell = cells
+            .entry((what, key, TypeId::of::<T>()))
+            .or_insert_with(|| Arc::new(Cell::<T>::new()))
+            .clone();
+        cell.downcast().expect("a memo's cells are keyed by their type")
+    }
+}
+
+/// The request's `what` for `key` (say, an artist's id), made by `init` on first
+/// asking; later askers (at once or after) get the same value. Without a memo in context (a handler outside Leptos),
+/// `init` runs every time. A failed `init` is not remembered.
+pub async fn request_once<T, F, Fut>(what: &'static str, key: i64, init: F) -> Result<T, AppError>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    match use_context::<RequestMemo>() {
+        Some(memo) => memo.cell::<T>(what, key).get_or_try_init(init).await.cloned(),
+        None => init().await,
+    }
+}
+
+/// Forgets the request's `what` for `key`: what changes it (a login, say) calls this.
+pub fn request_forget<T: 'static>(what: &'static str, key: i64) {
+    if let Some(memo) = use_context::<RequestMemo>() {
+        let mut cells = memo.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cells.remove(&(what, key, TypeId::of::<T>()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RequestMemo, request_forget, request_once};
+    use crate::error::AppError;
+    use leptos::prelude::{Owner, provide_context};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    async fn count(calls: &AtomicUsize) -> Result<usize, AppError> {
+        tokio::task::yield_now().await;
+        Ok(calls.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_looks_each_thing_up_once_until_it_is_forgotten() {
+        let calls = AtomicUsize::new(0);
+        let owner = Owner::new();
+        owner.set();
+        provide_context(RequestMemo::default());
+        // Asked at once, as a page's resources ask: one lookup, shared.
+        let (a, b) = tokio::join!(
+            request_once("n", 1, || count(&calls)),
+            request_once("n", 1, || count(&calls))
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
+        // Another key, or another name, is looked up for itself.
+        assert_eq!(request_once("n", 2, || count(&calls)).await.unwrap(), 2);
+        assert_eq!(request_once("m", 1, || count(&calls)).await.unwrap(), 3);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
+        request_forget::<usize>("n", 1);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 4);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_a_memo_every_asking_looks_up() {
+        let calls = AtomicUsize::new(0);
+        Owner::new().set();
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 2);
+    }
 }

@@ -91,6 +91,7 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         move || {
             provide_context(pool.clone());
             provide_context(policy);
+            provide_context(app::db::RequestMemo::default());
         }
     };
     let uploads = UploadSettings {

@@ -2,7 +2,7 @@
 
 use super::{SessionUser, password, throttle};
 use crate::{
-    db::pool,
+    db::{pool, request_forget, request_once},
     domain::{Email, Password, Role},
     error::AppError,
 };
@@ -118,9 +118,17 @@ async fn load_user(pool: &PgPool, user_id: i64) -> Result<Option<UserRecord>, Ap
 }
 
 /// The logged-in user, or `None`. A session whose user was disabled, whose epoch was
-/// bumped, or which is older than the absolute lifetime is ended here.
+/// bumped, or which is older than the absolute lifetime is ended here. Looked up once
+/// per request: login, logout and password changes forget it.
 pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
-    user_of_session(&session().await?, &pool()?, policy()?).await
+    request_once("session user", 0, || async {
+        user_of_session(&session().await?, &pool()?, policy()?).await
+    })
+    .await
+}
+
+fn forget_session_user() {
+    request_forget::<Option<SessionUser>>("session user", 0);
 }
 
 /// [`session_user`] for a handler outside Leptos, which has the session, pool and
@@ -229,6 +237,7 @@ async fn start_session(pool: &PgPool, record: &UserRecord) -> Result<(), AppErro
         touched_at: now,
     };
     session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
+    forget_session_user();
     sqlx::query!("UPDATE users SET last_login_at = now() WHERE id = $1", record.user.id)
         .execute(pool)
         .await?;
@@ -237,7 +246,9 @@ async fn start_session(pool: &PgPool, record: &UserRecord) -> Result<(), AppErro
 
 pub async fn logout() -> Result<(), AppError> {
     // Deletes the session row: the cookie is worthless even if someone kept a copy.
-    session().await?.flush().await.map_err(session_error)
+    session().await?.flush().await.map_err(session_error)?;
+    forget_session_user();
+    Ok(())
 }
 
 pub async fn change_own_password(current: &str, new: &str, confirm: &str) -> Result<(), AppError> {
@@ -277,5 +288,6 @@ pub async fn change_own_password(current: &str, new: &str, confirm: &str) -> Res
     auth.epoch = epoch;
     session.cycle_id().await.map_err(session_error)?;
     session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
+    forget_session_user();
     Ok(())
 }

