@@ -53,22 +53,82 @@ pub fn per_page(by: Dimension) -> u32 {
 
 const SUSPENSE: &str = "Suspense (matches no track)";
 
+/// What a statement groups or picks by besides month and label: tracks (or their
+/// releases and artists), and platform, territory or usage type. A label's and
+/// everything's numbers are read from the smallest table that has both (the roll-ups
+/// of `revenue::summary`): a label's month is 100,000 summary rows, a few hundred
+/// label rows and 10,000 track rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    pub tracks: bool,
+    pub slices: bool,
+}
+
+impl Needs {
+    pub const NOTHING: Needs = Needs { tracks: false, slices: false };
+
+    fn of(by: Dimension) -> Needs {
+        use Dimension::*;
+        Needs {
+            tracks: matches!(by, Track | Release | Artist),
+            slices: matches!(by, Platform | Territory | Usage),
+        }
+    }
+
+    /// With what `filters` pick by.
+    fn with(self, filters: &Filters) -> Needs {
+        Needs {
+            tracks: self.tracks
+                || filters.track.is_some()
+                || filters.release.is_some()
+                || filters.artist.is_some(),
+            slices: self.slices
+                || filters.platform.is_some()
+                || filters.territory.is_some()
+                || filters.usage.is_some(),
+        }
+    }
+
+    /// The table with what is needed, and the NULL columns it lacks.
+    fn table(self) -> (&'static str, &'static str) {
+        match (self.tracks, self.slices) {
+            (true, true) => {
+                ("revenue_summary", "s.track_id, s.platform, s.territory, s.usage_type")
+            }
+            (true, false) => (
+                "track_summary",
+                "s.track_id, NULL::text AS platform, NULL::char(2) AS territory, \
+                 NULL::text AS usage_type",
+            ),
+            (false, _) => {
+                ("label_summary", "NULL::bigint AS track_id, s.platform, s.territory, s.usage_type")
+            }
+        }
+    }
+}
+
 /// `WITH rows AS (...)`: the source's summary rows within `filters`, as month, track_id,
-/// label_id, platform, territory, usage_type, units, amount (NULL while a rate is
-/// missing), net and held. `months` overrides the filters' period.
+/// label_id, platform, territory, usage_type, units, amount (NULL or 0 while a rate is
+/// missing), priced (the units whose amount is known), awaiting (rows waiting for a
+/// rate), net and held. `months` overrides the filters' period; `needs` says what the
+/// statement groups by (a label's or everything's rows may be roll-ups without it).
 fn with_rows<'a>(
     source: &'a Source,
     filters: &'a Filters,
     months: Option<(Month, Month)>,
+    needs: Needs,
 ) -> QueryBuilder<'a, Postgres> {
-    let mut q = QueryBuilder::new("WITH rows AS (SELECT s.accounting_month AS month, s.track_id, ");
+    let mut q = QueryBuilder::new("WITH rows AS (SELECT s.accounting_month AS month, ");
+    let needs = needs.with(filters);
     match source {
         Source::Artist { artist, currency } => {
             // One row per grain, whichever of the artist's payees it pays: every payee
             // row carries the line's whole units, which must be counted once.
             q.push(
-                "NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, s.units, \
-                 s.earnings AS amount, s.earnings AS net, s.held \
+                "s.track_id, NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, \
+                 s.units, s.earnings AS amount, \
+                 CASE WHEN s.earnings IS NULL THEN 0 ELSE s.units END AS priced, \
+                 (s.earnings IS NULL)::int AS awaiting, s.earnings AS net, s.held \
                  FROM (SELECT accounting_month, track_id, platform, territory, usage_type, \
                        max(units) AS units, sum(earnings) AS earnings, sum(held) AS held \
                        FROM payee_summary \
@@ -78,20 +138,20 @@ fn with_rows<'a>(
             q.push(" GROUP BY 1, 2, 3, 4, 5) s WHERE true");
         }
         Source::Label { label, .. } => {
-            q.push(
-                "s.label_id, s.platform, s.territory, s.usage_type, s.units, \
-                 s.gross AS amount, s.net, s.held \
-                 FROM revenue_summary s WHERE s.label_id = ",
-            );
+            let (table, columns) = needs.table();
+            q.push(format!("{columns}, s.label_id, s.units, "));
+            q.push(rolled("gross", table));
+            q.push(format!(", s.net, s.held FROM {table} s WHERE s.label_id = "));
             q.push_bind(*label);
         }
         Source::Everything { .. } => {
             // Held and net are in each label's currency: not summed across labels.
-            q.push(
-                "s.label_id, s.platform, s.territory, s.usage_type, s.units, \
-                 s.reporting_gross AS amount, NULL::numeric AS net, NULL::numeric AS held \
-                 FROM revenue_summary s WHERE true",
-            );
+            let (table, columns) = needs.table();
+            q.push(format!("{columns}, s.label_id, s.units, "));
+            q.push(rolled("reporting", table));
+            q.push(format!(
+                ", NULL::numeric AS net, NULL::numeric AS held FROM {table} s WHERE true"
+            ));
         }
     }
     let (from, to) = months.map_or((filters.from, filters.to), |(f, t)| (Some(f), Some(t)));
@@ -131,31 +191,48 @@ fn with_rows<'a>(
     q
 }
 
-/// The grouping key (text; '' for suspense) and the joins it needs.
-fn key_of(by: Dimension) -> (&'static str, &'static str) {
-    const TRACKS: &str = " LEFT JOIN tracks t ON t.id = rows.track_id";
-    const RELEASES: &str =
-        " LEFT JOIN tracks t ON t.id = rows.track_id LEFT JOIN releases r ON r.id = t.release_id";
-    match by {
-        Dimension::Month => ("to_char(rows.month, 'YYYY-MM')", ""),
-        Dimension::Platform => ("rows.platform", ""),
-        Dimension::Territory => ("rows.territory::text", ""),
-        Dimension::Usage => ("rows.usage_type", ""),
-        Dimension::Label => ("coalesce(rows.label_id::text, '')", ""),
-        Dimension::Track => ("coalesce(rows.track_id::text, '')", ""),
-        Dimension::Release => ("coalesce(t.release_id::text, '')", TRACKS),
-        Dimension::Artist => ("coalesce(r.artist_id::text, '')", RELEASES),
+/// amount, priced and awaiting of a label's (`gross`) or the reporting currency's
+/// (`reporting`) money: the summary's one row, or a roll-up's counts.
+fn rolled(money: &str, table: &str) -> String {
+    let amount = if money == "gross" { "gross" } else { "reporting_gross" };
+    if table == "revenue_summary" {
+        format!(
+            "s.{amount} AS amount, CASE WHEN s.{amount} IS NULL THEN 0 ELSE s.units END AS priced, \
+             (s.{amount} IS NULL)::int AS awaiting"
+        )
+    } else {
+        format!("s.{amount} AS amount, s.{money}_units AS priced, s.{money}_awaiting AS awaiting")
     }
 }
 
-/// The name shown for a key, and the join (on the key as an id) that finds it.
+/// The grouping key, as grouped (an id, a date or a code) and as the text the row
+/// carries ('' for suspense), and the joins that find it.
+fn key_of(by: Dimension) -> (&'static str, &'static str, &'static str) {
+    const TRACKS: &str = " LEFT JOIN tracks t ON t.id = rows.track_id";
+    const RELEASES: &str =
+        " LEFT JOIN tracks t ON t.id = rows.track_id LEFT JOIN releases r ON r.id = t.release_id";
+    const ID: &str = "coalesce(g.id::text, '')";
+    match by {
+        Dimension::Month => ("rows.month", "to_char(g.id, 'YYYY-MM')", ""),
+        Dimension::Platform => ("rows.platform", "g.id", ""),
+        Dimension::Territory => ("rows.territory", "g.id::text", ""),
+        Dimension::Usage => ("rows.usage_type", "g.id", ""),
+        Dimension::Label => ("rows.label_id", ID, ""),
+        Dimension::Track => ("rows.track_id", ID, ""),
+        Dimension::Release => ("t.release_id", ID, TRACKS),
+        Dimension::Artist => ("r.artist_id", ID, RELEASES),
+    }
+}
+
+/// The name shown for a key, and the join (on the key's id) that finds it.
 fn name_of(by: Dimension) -> (&'static str, &'static str) {
     match by {
-        Dimension::Label => ("l.name", "LEFT JOIN labels l ON l.id = "),
-        Dimension::Track => ("n.title", "LEFT JOIN tracks n ON n.id = "),
-        Dimension::Release => ("n.title", "LEFT JOIN releases n ON n.id = "),
-        Dimension::Artist => ("n.name", "LEFT JOIN artists n ON n.id = "),
-        _ => ("g.key", ""),
+        Dimension::Label => ("l.name", " LEFT JOIN labels l ON l.id = g.id"),
+        Dimension::Track => ("n.title", " LEFT JOIN tracks n ON n.id = g.id"),
+        Dimension::Release => ("n.title", " LEFT JOIN releases n ON n.id = g.id"),
+        Dimension::Artist => ("n.name", " LEFT JOIN artists n ON n.id = g.id"),
+        // Months, platforms, territories and usage types are named by their key.
+        _ => ("", ""),
     }
 }
 
@@ -169,35 +246,55 @@ pub async fn table(
     page: Option<u32>,
 ) -> Result<(Vec<Row>, i64), AppError> {
     let by = state.by;
-    let (key, joins) = key_of(by);
+    let (id, key, joins) = key_of(by);
     let (name, name_join) = name_of(by);
-    let mut q = with_rows(source, filters, None);
+    let name = if name.is_empty() { key } else { name };
+    let mut q = with_rows(source, filters, None, Needs::of(by));
+    // Releases and artists are found through each row's track: summed per track first,
+    // a label's year is its tracks' rows, not twelve times as many.
+    let rows = if joins.is_empty() {
+        "rows"
+    } else {
+        "(SELECT track_id, sum(units) AS units, sum(amount) AS amount, sum(priced) AS priced, \
+         sum(awaiting) AS awaiting FROM rows GROUP BY track_id) rows"
+    };
     q.push(format!(
-        ", g AS (SELECT {key} AS key, sum(rows.units)::bigint AS units, \
+        ", g AS (SELECT {id} AS id, sum(rows.units)::bigint AS units, \
          coalesce(sum(rows.amount), 0) AS amount, \
-         coalesce(sum(rows.units) FILTER (WHERE rows.amount IS NOT NULL), 0)::bigint AS priced, \
-         count(*) FILTER (WHERE rows.amount IS NULL) AS awaiting \
-         FROM rows{joins} GROUP BY 1) \
-         SELECT g.key, coalesce({name}, '') AS name, g.units, g.priced, g.amount, g.awaiting, \
-         (SELECT count(*) FROM g) AS total \
-         FROM g "
+         coalesce(sum(rows.priced), 0)::bigint AS priced, \
+         coalesce(sum(rows.awaiting), 0)::bigint AS awaiting \
+         FROM {rows}{joins} GROUP BY 1), \
+         total AS (SELECT count(*) AS n FROM g) "
     ));
-    if !name_join.is_empty() {
-        q.push(format!("{name_join}nullif(g.key, '')::bigint "));
-    }
+    let by_name = matches!(state.sort.key, SortKey::Name) && by != Dimension::Month;
     let column = match state.sort.key {
-        SortKey::Name if matches!(by, Dimension::Month) => "g.key",
-        SortKey::Name => "2",
+        SortKey::Name if by_name => "2",
+        SortKey::Name => "g.id",
         SortKey::Streams => "g.units",
         SortKey::Amount => "g.amount",
         SortKey::PerStream => "g.amount / nullif(g.priced, 0)",
     };
     let direction = if state.sort.descending { "DESC NULLS LAST" } else { "ASC NULLS LAST" };
-    q.push(format!(" ORDER BY {column} {direction}, 2, g.key"));
-    if let Some(page) = page {
-        let size = per_page(by);
-        q.push(" LIMIT ").push_bind(i64::from(size));
-        q.push(" OFFSET ").push_bind(i64::from(page.saturating_sub(1)) * i64::from(size));
+    let size = i64::from(per_page(by));
+    let skip = page.map(|page| i64::from(page.saturating_sub(1)) * size);
+    // A page sorted by a number needs names only for its rows: the groups up to its
+    // last, and any tied with that one (names break ties), rather than a name for each
+    // of a label's 10,000 tracks.
+    let from = match skip {
+        Some(skip) if !by_name => {
+            q.push(format!(", top AS (SELECT * FROM g ORDER BY {column} {direction} FETCH FIRST "));
+            q.push_bind(skip + size).push(" ROWS WITH TIES) ");
+            "top g"
+        }
+        _ => "g",
+    };
+    q.push(format!(
+        "SELECT {key} AS key, coalesce({name}, '') AS name, g.units, g.priced, g.amount, \
+         g.awaiting, (SELECT n FROM total) AS total FROM {from}{name_join} \
+         ORDER BY {column} {direction}, 2, 1"
+    ));
+    if let Some(skip) = skip {
+        q.push(" LIMIT ").push_bind(size).push(" OFFSET ").push_bind(skip);
     }
     let found = q.build().fetch_all(pool).await?;
     let total = found.first().map(|r| r.get::<i64, _>("total"));
@@ -260,11 +357,11 @@ pub async fn totals(
     filters: &Filters,
     months: Option<(Month, Month)>,
 ) -> Result<Totals, AppError> {
-    let mut q = with_rows(source, filters, months);
+    let mut q = with_rows(source, filters, months, Needs::NOTHING);
     q.push(
         "SELECT coalesce(sum(units), 0)::bigint AS units, coalesce(sum(amount), 0) AS amount, \
-         coalesce(sum(units) FILTER (WHERE amount IS NOT NULL), 0)::bigint AS priced, \
-         sum(net) AS net, sum(held) AS held, count(*) FILTER (WHERE amount IS NULL) AS awaiting \
+         coalesce(sum(priced), 0)::bigint AS priced, sum(net) AS net, sum(held) AS held, \
+         coalesce(sum(awaiting), 0)::bigint AS awaiting \
          FROM rows",
     );
     let r = q.build().fetch_one(pool).await?;
@@ -286,7 +383,7 @@ pub async fn month_platform(
     source: &Source,
     filters: &Filters,
 ) -> Result<Vec<Cell>, AppError> {
-    let mut q = with_rows(source, filters, None);
+    let mut q = with_rows(source, filters, None, Needs { tracks: false, slices: true });
     q.push(
         "SELECT to_char(month, 'YYYY-MM') AS month, platform, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount FROM rows GROUP BY 1, 2 ORDER BY 1, 2",
@@ -320,7 +417,7 @@ pub async fn movers(
     before: (Month, Month),
     now: (Month, Month),
 ) -> Result<Vec<(i64, String, Decimal, Decimal)>, AppError> {
-    let mut q = with_rows(source, filters, Some((before.0, now.1)));
+    let mut q = with_rows(source, filters, Some((before.0, now.1)), Needs::of(Dimension::Track));
     q.push(
         ", moved AS (SELECT track_id, \
          coalesce(sum(amount) FILTER (WHERE month >= ",
@@ -345,7 +442,7 @@ pub async fn movers(
 /// distributor's catalog) the artists and releases.
 pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, AppError> {
     let all = Filters::default();
-    let mut q = with_rows(source, &all, None);
+    let mut q = with_rows(source, &all, None, Needs { tracks: false, slices: true });
     q.push(
         "SELECT GROUPING(month, platform, territory, usage_type) AS set, \
          to_char(month, 'YYYY-MM') AS month, platform, territory::text AS territory, usage_type \
@@ -374,7 +471,7 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
     o.territories.sort();
     o.usages.sort();
     if !matches!(source, Source::Everything { .. }) {
-        let mut q = with_rows(source, &all, None);
+        let mut q = with_rows(source, &all, None, Needs::of(Dimension::Track));
         q.push(
             "SELECT DISTINCT r.id AS release, r.title, a.id AS artist, a.name \
              FROM (SELECT DISTINCT track_id FROM rows) x \

@@ -1,12 +1,16 @@
 //! The summaries dashboards read: `revenue_summary`, the ledger summed per accounting
 //! month, track, platform, territory and usage type, and the view `payee_summary` over
 //! it (each payee's share of the row's payee parts, by its contract's splits; migration
-//! 10). Allocation calls `refresh` or `add` for what it just allocated, in its
-//! transaction, so the summaries always say what the ledger says and pages never need
-//! the facts.
+//! 10), and two roll-ups of it for pages that show many tracks at once: `label_summary`
+//! (without the track) and `track_summary` (without platform, territory and usage type;
+//! migration 12). Allocation calls `refresh` or `add` for what it just allocated, in
+//! its transaction, so the summaries always say what the ledger says and pages never
+//! need the facts.
 
 use crate::error::AppError;
+use chrono::NaiveDate;
 use sqlx::PgConnection;
+use std::collections::BTreeSet;
 
 /// Sums the ledger again for the tracks and months that `files` (only `tracks` of them,
 /// when given) have lines for, and for the suspense of those months.
@@ -15,37 +19,16 @@ pub async fn refresh(
     files: &[i64],
     tracks: Option<&[i64]>,
 ) -> Result<(), AppError> {
-    let keys = sqlx::query!(
-        r#"
-        SELECT DISTINCT track_id, accounting_month AS "month!"
-        FROM stream_facts
-        WHERE report_file_id = ANY ($1) AND ($2::bigint[] IS NULL OR track_id = ANY ($2))
-        "#,
-        files,
-        tracks as _
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    // A line matched after the fact leaves its month's suspense: sum that again too.
-    let (mut key_tracks, mut key_months) = (Vec::new(), Vec::new());
-    for key in keys {
-        if key.track_id.is_some() || tracks.is_none() {
-            key_tracks.push(key.track_id.unwrap_or(0));
-            key_months.push(key.month);
-        }
-        if tracks.is_none() {
-            key_tracks.push(0);
-            key_months.push(key.month);
-        }
-    }
+    let keys = Keys::of(tx, files, tracks).await?;
+    let (key_tracks, key_months) = (&keys.tracks, &keys.months);
     sqlx::query!(
         r#"
         DELETE FROM revenue_summary s
         USING UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
         WHERE coalesce(s.track_id, 0) = k.track_id AND s.accounting_month = k.month
         "#,
-        &key_tracks,
-        &key_months as _
+        key_tracks,
+        key_months as _
     )
     .execute(&mut *tx)
     .await?;
@@ -123,12 +106,12 @@ pub async fn refresh(
         -- In the key index's order: see `add`.
         ORDER BY accounting_month, track_id, platform, territory, usage_type
         "#,
-        &key_tracks,
-        &key_months as _
+        key_tracks,
+        key_months as _
     )
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    roll_up(tx, &keys).await
 }
 
 /// Adds what `files` just put in the ledger to the summaries, when nothing of them was
@@ -214,6 +197,149 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
                 THEN coalesce(s.payee_held, 0) + coalesce(excluded.payee_held, 0) END
         "#,
         files
+    )
+    .execute(&mut *tx)
+    .await?;
+    let keys = Keys::of(tx, files, None).await?;
+    roll_up(tx, &keys).await
+}
+
+/// Summary keys: (track, month) pairs, track 0 for a month's suspense.
+struct Keys {
+    tracks: Vec<i64>,
+    months: Vec<NaiveDate>,
+}
+
+impl Keys {
+    /// The tracks and months that `files` (only `tracks` of them, when given) have
+    /// lines for, and but for chosen tracks the suspense of those months.
+    async fn of(
+        tx: &mut PgConnection,
+        files: &[i64],
+        tracks: Option<&[i64]>,
+    ) -> Result<Keys, AppError> {
+        let found = sqlx::query!(
+            r#"
+            SELECT DISTINCT track_id, accounting_month AS "month!: NaiveDate"
+            FROM stream_facts
+            WHERE report_file_id = ANY ($1) AND ($2::bigint[] IS NULL OR track_id = ANY ($2))
+            "#,
+            files,
+            tracks as _
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        // A line matched after the fact leaves its month's suspense: sum that again too.
+        let mut keys = Keys { tracks: Vec::new(), months: Vec::new() };
+        for key in found {
+            if key.track_id.is_some() || tracks.is_none() {
+                keys.tracks.push(key.track_id.unwrap_or(0));
+                keys.months.push(key.month);
+            }
+            if tracks.is_none() {
+                keys.tracks.push(0);
+                keys.months.push(key.month);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// Rolls `revenue_summary` up again for `keys`: their tracks' months in `track_summary`,
+/// then in `label_summary` the months of every label they were or are in (migration
+/// 12). Summed afresh from the summary rows, as `refresh` sums the ledger's: the
+/// roll-ups' counts of rows awaiting a rate are not sums that adding could keep.
+async fn roll_up(tx: &mut PgConnection, keys: &Keys) -> Result<(), AppError> {
+    let gone = sqlx::query!(
+        r#"
+        WITH keys AS (
+            SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
+        ),
+        gone AS (
+            DELETE FROM track_summary s USING keys k
+            WHERE coalesce(s.track_id, 0) = k.track_id AND s.accounting_month = k.month
+            RETURNING s.accounting_month, s.label_id
+        )
+        SELECT DISTINCT accounting_month AS "month!: NaiveDate", coalesce(label_id, 0) AS "label!" FROM gone
+        "#,
+        &keys.tracks,
+        &keys.months as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let made = sqlx::query!(
+        r#"
+        WITH keys AS (
+            SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
+        ),
+        made AS (
+            INSERT INTO track_summary
+                (accounting_month, track_id, label_id, units, gross, gross_units, gross_awaiting,
+                 net, held, reporting_gross, reporting_units, reporting_awaiting)
+            SELECT s.accounting_month, s.track_id, max(s.label_id), sum(s.units)::bigint,
+                   coalesce(sum(s.gross), 0),
+                   coalesce(sum(s.units) FILTER (WHERE s.gross IS NOT NULL), 0)::bigint,
+                   count(*) FILTER (WHERE s.gross IS NULL), sum(s.net), sum(s.held),
+                   coalesce(sum(s.reporting_gross), 0),
+                   coalesce(sum(s.units) FILTER (WHERE s.reporting_gross IS NOT NULL), 0)::bigint,
+                   count(*) FILTER (WHERE s.reporting_gross IS NULL)
+            FROM revenue_summary s
+            JOIN keys k ON coalesce(s.track_id, 0) = k.track_id AND s.accounting_month = k.month
+            GROUP BY s.accounting_month, s.track_id
+            -- Each label's tracks together: a label's pages read them all.
+            ORDER BY 3, 2
+            RETURNING accounting_month, label_id
+        )
+        SELECT DISTINCT accounting_month AS "month!: NaiveDate", coalesce(label_id, 0) AS "label!" FROM made
+        "#,
+        &keys.tracks,
+        &keys.months as _
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let labels: BTreeSet<(i64, NaiveDate)> = gone
+        .into_iter()
+        .map(|r| (r.label, r.month))
+        .chain(made.into_iter().map(|r| (r.label, r.month)))
+        .collect();
+    let (label_ids, months): (Vec<i64>, Vec<NaiveDate>) = labels.into_iter().unzip();
+    sqlx::query!(
+        r#"
+        DELETE FROM label_summary s USING UNNEST($1::bigint[], $2::date[]) AS k(label_id, month)
+        WHERE coalesce(s.label_id, 0) = k.label_id AND s.accounting_month = k.month
+        "#,
+        &label_ids,
+        &months as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"
+        INSERT INTO label_summary
+            (accounting_month, label_id, platform, territory, usage_type, units, gross,
+             gross_units, gross_awaiting, net, held, reporting_gross, reporting_units,
+             reporting_awaiting)
+        WITH keys AS (SELECT * FROM UNNEST($1::bigint[], $2::date[]) AS k(label_id, month))
+        SELECT s.accounting_month, s.label_id, s.platform, s.territory, s.usage_type,
+               sum(s.units)::bigint, coalesce(sum(s.gross), 0),
+               coalesce(sum(s.units) FILTER (WHERE s.gross IS NOT NULL), 0)::bigint,
+               count(*) FILTER (WHERE s.gross IS NULL), sum(s.net), sum(s.held),
+               coalesce(sum(s.reporting_gross), 0),
+               coalesce(sum(s.units) FILTER (WHERE s.reporting_gross IS NOT NULL), 0)::bigint,
+               count(*) FILTER (WHERE s.reporting_gross IS NULL)
+        -- Each label's rows by the label index; suspense (label 0) by its NULL.
+        FROM (
+            SELECT s.* FROM revenue_summary s
+            JOIN keys k ON s.label_id = k.label_id AND s.accounting_month = k.month
+            UNION ALL
+            SELECT s.* FROM revenue_summary s
+            JOIN keys k ON k.label_id = 0 AND s.label_id IS NULL AND s.accounting_month = k.month
+        ) s
+        GROUP BY s.accounting_month, s.label_id, s.platform, s.territory, s.usage_type
+        ORDER BY 2, 1
+        "#,
+        &label_ids,
+        &months as _
     )
     .execute(&mut *tx)
     .await?;

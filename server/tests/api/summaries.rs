@@ -90,12 +90,58 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     )
 }
 
+/// Each roll-up's rows as text, as kept and as summed afresh from `revenue_summary`.
+async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
+    // What a roll-up keeps of the summary rows it rolls up, grouped by `by`.
+    let sums = |by: &str| {
+        format!(
+            "SELECT concat_ws('|', {by}, sum(units), trim_scale(coalesce(sum(gross), 0)),
+                    coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0),
+                    count(*) FILTER (WHERE gross IS NULL), trim_scale(sum(net)),
+                    trim_scale(sum(held)), trim_scale(coalesce(sum(reporting_gross), 0)),
+                    coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0),
+                    count(*) FILTER (WHERE reporting_gross IS NULL))"
+        )
+    };
+    let kept = |by: &str| {
+        format!(
+            "SELECT concat_ws('|', {by}, units, trim_scale(gross), gross_units, gross_awaiting,
+                    trim_scale(net), trim_scale(held), trim_scale(reporting_gross),
+                    reporting_units, reporting_awaiting)"
+        )
+    };
+    let labels = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
+    let tracks = "accounting_month, coalesce(track_id, 0), coalesce(label_id, 0)";
+    let mut found = Vec::new();
+    for (table, by, group) in [
+        ("label_summary", labels, labels),
+        ("track_summary", tracks, "accounting_month, coalesce(track_id, 0)"),
+    ] {
+        let by_group = if table == "track_summary" {
+            "accounting_month, coalesce(track_id, 0), coalesce(max(label_id), 0)"
+        } else {
+            by
+        };
+        let fresh = format!("{} FROM revenue_summary GROUP BY {group} ORDER BY 1", sums(by_group));
+        let rolled = format!("{} FROM {table} ORDER BY 1", kept(by));
+        let read = |sql: String| async move {
+            sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
+        };
+        found.push((read(rolled).await, read(fresh).await));
+    }
+    found
+}
+
 async fn assert_summaries_current(pool: &PgPool, when: &str) {
     let (facts, summary) = from_facts_and_summary(pool).await;
     assert!(!facts.is_empty());
     assert_eq!(facts, summary, "units and reporting gross {when}");
     let (ledger, summary) = money(pool).await;
     assert_eq!(ledger, summary, "label-currency money {when}");
+    for (kept, fresh) in roll_ups(pool).await {
+        assert!(!kept.is_empty());
+        assert_eq!(kept, fresh, "roll-ups {when}");
+    }
     assert_balanced(pool).await;
 }
 
