@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests: a freshly built server on its own port and its own database with the
-# demo data, driven by Playwright in Debian's Chromium.
+# demo data, driven by Playwright in Debian's Chromium. E2E_ONLY=tests/x.spec.ts runs one
+# file's tests (`E2E_ONLY=tests/conflicts.spec.ts make e2e`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -43,7 +44,7 @@ for attempt in $(seq 1 100); do
 done
 
 cd end2end
-if ! BACKBEAT_URL="http://127.0.0.1:$port" npx playwright test; then
+if ! BACKBEAT_URL="http://127.0.0.1:$port" npx playwright test ${E2E_ONLY:-}; then
   echo "e2e: failed; the server's log is in $log" >&2
   exit 1
 fi

@@ -15,12 +15,15 @@ CREATE TABLE label_summary (
     platform    text NOT NULL,
     territory   char(2) NOT NULL,
     usage_type  text NOT NULL,
+    -- The revenue_summary rows rolled up: allocation adds and takes out rows' sums
+    -- (every column is a sum or a count), and a slice of none is deleted.
+    summary_rows bigint NOT NULL,
     units       bigint NOT NULL,
     gross       numeric NOT NULL,
     gross_units bigint NOT NULL,
     gross_awaiting bigint NOT NULL,
-    net         numeric,
-    held        numeric,
+    net         numeric NOT NULL,
+    held        numeric NOT NULL,
     reporting_gross numeric NOT NULL,
     reporting_units bigint NOT NULL,
     reporting_awaiting bigint NOT NULL
@@ -40,8 +43,8 @@ CREATE TABLE track_summary (
     gross       numeric NOT NULL,
     gross_units bigint NOT NULL,
     gross_awaiting bigint NOT NULL,
-    net         numeric,
-    held        numeric,
+    net         numeric NOT NULL,
+    held        numeric NOT NULL,
     reporting_gross numeric NOT NULL,
     reporting_units bigint NOT NULL,
     reporting_awaiting bigint NOT NULL
@@ -51,9 +54,9 @@ CREATE INDEX track_summary_track_idx ON track_summary (track_id, accounting_mont
 CREATE INDEX track_summary_label_idx ON track_summary (label_id, accounting_month);
 
 INSERT INTO label_summary
-SELECT accounting_month, label_id, platform, territory, usage_type, sum(units)::bigint,
+SELECT accounting_month, label_id, platform, territory, usage_type, count(*), sum(units)::bigint,
        coalesce(sum(gross), 0), coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0)::bigint,
-       count(*) FILTER (WHERE gross IS NULL), sum(net), sum(held),
+       count(*) FILTER (WHERE gross IS NULL), coalesce(sum(net), 0), coalesce(sum(held), 0),
        coalesce(sum(reporting_gross), 0),
        coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0)::bigint,
        count(*) FILTER (WHERE reporting_gross IS NULL)
@@ -64,7 +67,7 @@ ORDER BY label_id, accounting_month;
 INSERT INTO track_summary
 SELECT accounting_month, track_id, max(label_id), sum(units)::bigint,
        coalesce(sum(gross), 0), coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0)::bigint,
-       count(*) FILTER (WHERE gross IS NULL), sum(net), sum(held),
+       count(*) FILTER (WHERE gross IS NULL), coalesce(sum(net), 0), coalesce(sum(held), 0),
        coalesce(sum(reporting_gross), 0),
        coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0)::bigint,
        count(*) FILTER (WHERE reporting_gross IS NULL)

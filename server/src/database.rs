@@ -39,28 +39,20 @@ pub async fn connect(url: &str) -> Result<PgPool> {
         .with_context(|| format!("cannot connect to {shown}"))
 }
 
-/// What every connection sets after connecting (a SET rather than startup options,
-/// which poolers such as PgBouncer refuse or drop):
+/// What every connection sets after connecting (a SET rather than a startup option,
+/// which poolers such as PgBouncer refuse or drop): JIT off. Postgres compiles a query
+/// to machine code when its estimated cost is high, and allocation's and detection's
+/// statements (whose estimates run high) paid 0.6 to 0.8 s of compiling each, more than
+/// running them took (make bench, with auto_explain); a page's queries would pay it too.
 ///
-/// - JIT off: Postgres compiles a query to machine code when its estimated cost is
-///   high, and allocation's and detection's statements (whose estimates run high) paid
-///   0.6 to 0.8 s of compiling each, more than running them took (make bench, with
-///   auto_explain); a page's queries would pay it too.
-/// - A plan for each execution, never a cached generic one. One statement serves an
-///   artist (a few rows), a label (a tenth of the catalog) and staff (all of it), and
-///   pages pass `$1 = 'all' OR ...` scopes; after five runs Postgres would reuse a plan
-///   made without the values, sized for none of them (an artist's releases: 2.8 ms
-///   generic, 0.2 ms replanned; a label's: 21 ms against 10 ms, 12,500 releases).
-///   Planning costs a fraction of a millisecond; a page runs a few dozen statements.
+/// Not `plan_cache_mode = force_custom_plan`, though one statement serves an artist, a
+/// label and staff: it replans the queries inside PL/pgSQL triggers on every row too,
+/// and a payout run's recalculation (a trigger per statement line) slowed until its
+/// browser test timed out (deletes and commits of 1.2 to 2 s each, none over 1 s
+/// without it). Statements whose best plan depends on the scope are written so
+/// that a generic plan is good for each (see `app::catalog::ssr`).
 pub async fn session_settings(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-    // set_config is SET as a function: both in one round trip.
-    sqlx::query(
-        "SELECT set_config('jit', 'off', false), \
-         set_config('plan_cache_mode', 'force_custom_plan', false)",
-    )
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query("SET jit = off").execute(conn).await.map(|_| ())
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<()> {

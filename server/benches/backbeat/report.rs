@@ -195,6 +195,9 @@ fn number(v: f64) -> String {
             out.push(c);
         }
         if v < 0.0 { format!("-{out}") } else { out }
+    } else if v.fract() == 0.0 {
+        // Counts (errors, facts before the first file) read as counts.
+        format!("{v:.0}")
     } else {
         format!("{v:.2}")
     }

@@ -97,8 +97,9 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
         format!(
             "SELECT concat_ws('|', {by}, sum(units), trim_scale(coalesce(sum(gross), 0)),
                     coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0),
-                    count(*) FILTER (WHERE gross IS NULL), trim_scale(sum(net)),
-                    trim_scale(sum(held)), trim_scale(coalesce(sum(reporting_gross), 0)),
+                    count(*) FILTER (WHERE gross IS NULL), trim_scale(coalesce(sum(net), 0)),
+                    trim_scale(coalesce(sum(held), 0)),
+                    trim_scale(coalesce(sum(reporting_gross), 0)),
                     coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0),
                     count(*) FILTER (WHERE reporting_gross IS NULL))"
         )
