@@ -33,7 +33,7 @@ pub async fn connect(url: &str) -> Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
-        .after_connect(|conn, _| Box::pin(async move { session_settings(conn).await }))
+        .after_connect(|conn, _| Box::pin(async move { jit_off(conn).await }))
         .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to {shown}"))
@@ -51,7 +51,7 @@ pub async fn connect(url: &str) -> Result<PgPool> {
 /// browser test timed out (deletes and commits of 1.2 to 2 s each, none over 1 s
 /// without it). Statements whose best plan depends on the scope are written so
 /// that a generic plan is good for each (see `app::catalog::ssr`).
-pub async fn session_settings(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+pub async fn jit_off(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query("SET jit = off").execute(conn).await.map(|_| ())
 }
 

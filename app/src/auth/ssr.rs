@@ -121,14 +121,17 @@ async fn load_user(pool: &PgPool, user_id: i64) -> Result<Option<UserRecord>, Ap
 /// bumped, or which is older than the absolute lifetime is ended here. Looked up once
 /// per request: login, logout and password changes forget it.
 pub async fn session_user() -> Result<Option<SessionUser>, AppError> {
-    request_once("session user", 0, || async {
+    request_once(SESSION_USER, 0, || async {
         user_of_session(&session().await?, &pool()?, policy()?).await
     })
     .await
 }
 
+/// The request memo's name for the session's user.
+const SESSION_USER: &str = "session user";
+
 fn forget_session_user() {
-    request_forget::<Option<SessionUser>>("session user", 0);
+    request_forget::<Option<SessionUser>>(SESSION_USER, 0);
 }
 
 /// [`session_user`] for a handler outside Leptos, which has the session, pool and

@@ -58,14 +58,14 @@ const SUSPENSE: &str = "Suspense (matches no track)";
 /// everything's numbers are read from the smallest table that has both (the roll-ups
 /// of `revenue::summary`): a label's month is 100,000 summary rows, a few hundred
 /// label rows and 10,000 track rows.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Needs {
-    pub tracks: bool,
-    pub slices: bool,
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    tracks: bool,
+    slices: bool,
 }
 
 impl Needs {
-    pub const NOTHING: Needs = Needs { tracks: false, slices: false };
+    const NOTHING: Needs = Needs { tracks: false, slices: false };
 
     fn of(by: Dimension) -> Needs {
         use Dimension::*;

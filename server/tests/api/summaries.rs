@@ -111,20 +111,22 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
                     reporting_units, reporting_awaiting)"
         )
     };
-    let labels = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
-    let tracks = "accounting_month, coalesce(track_id, 0), coalesce(label_id, 0)";
+    let slice = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
+    let track = "accounting_month, coalesce(track_id, 0)";
     let mut found = Vec::new();
-    for (table, by, group) in [
-        ("label_summary", labels, labels),
-        ("track_summary", tracks, "accounting_month, coalesce(track_id, 0)"),
+    // Per roll-up: its key columns as kept, the same from revenue_summary, grouped by.
+    for (table, kept_key, fresh_key, group) in [
+        ("label_summary", format!("{slice}, summary_rows"), format!("{slice}, count(*)"), slice),
+        (
+            "track_summary",
+            format!("{track}, coalesce(label_id, 0)"),
+            format!("{track}, coalesce(max(label_id), 0)"),
+            track,
+        ),
     ] {
-        let by_group = if table == "track_summary" {
-            "accounting_month, coalesce(track_id, 0), coalesce(max(label_id), 0)"
-        } else {
-            by
-        };
-        let fresh = format!("{} FROM revenue_summary GROUP BY {group} ORDER BY 1", sums(by_group));
-        let rolled = format!("{} FROM {table} ORDER BY 1", kept(by));
+        let fresh =
+            format!("{} FROM revenue_summary GROUP BY {group} ORDER BY 1", sums(&fresh_key));
+        let rolled = format!("{} FROM {table} ORDER BY 1", kept(&kept_key));
         let read = |sql: String| async move {
             sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
         };
