@@ -18,11 +18,13 @@ fn display_upc(stored: &str) -> String {
     Upc::parse(stored).map(|u| u.to_string()).unwrap_or_else(|_| stored.to_string())
 }
 
-/// Releases visible in `scope` (all of them, or just `release_id`), newest first.
+/// Releases visible in `scope` (all of them, or just `release_id`), newest first; the
+/// first `limit` of them when given.
 pub async fn releases(
     pool: &PgPool,
     scope: Scope,
     release_id: Option<i64>,
+    limit: Option<i64>,
 ) -> Result<Vec<ReleaseSummary>, AppError> {
     let rows = sqlx::query!(
         r#"
@@ -40,10 +42,12 @@ pub async fn releases(
               SELECT t.release_id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
               WHERE $1 = 'artist' AND ta.artist_id = $2)
         ORDER BY r.release_date DESC NULLS LAST, r.title
+        LIMIT $4
         "#,
         scope.kind(),
         scope.id(),
-        release_id
+        release_id,
+        limit
     )
     .fetch_all(pool)
     .await?;
@@ -126,7 +130,7 @@ pub async fn releases_with_tracks(
     for (release_id, track) in tracks(pool, scope, None).await? {
         by_release.entry(release_id).or_default().push(track);
     }
-    Ok(releases(pool, scope, None)
+    Ok(releases(pool, scope, None, None)
         .await?
         .into_iter()
         .map(|release| {
@@ -136,26 +140,37 @@ pub async fn releases_with_tracks(
         .collect())
 }
 
-pub async fn artists(pool: &PgPool, scope: Scope) -> Result<Vec<ArtistSummary>, AppError> {
+/// Artists credited on a label's tracks, most tracks first (the first `limit` of them
+/// when given), and how many there are in all.
+pub async fn label_artists(
+    pool: &PgPool,
+    label: i64,
+    limit: Option<i64>,
+) -> Result<(Vec<ArtistSummary>, i64), AppError> {
+    // Counted per artist id before the names are joined: a label of 10,000 tracks has
+    // 12,000 credits and 500 artists.
     let rows = sqlx::query!(
         r#"
-        SELECT a.id, a.name,
-               count(DISTINCT r.id) AS "release_count!",
-               count(DISTINCT t.id) AS "track_count!"
-        FROM artists a
-        JOIN track_artists ta ON ta.artist_id = a.id
-        JOIN tracks t ON t.id = ta.track_id
-        JOIN releases r ON r.id = t.release_id
-        WHERE $1 = 'all' OR ($1 = 'label' AND r.label_id = $2) OR ($1 = 'artist' AND a.id = $2)
-        GROUP BY a.id
-        ORDER BY lower(a.name)
+        SELECT a.id, a.name, c.releases AS "release_count!", c.tracks AS "track_count!",
+               count(*) OVER () AS "artists!"
+        FROM (SELECT ta.artist_id, count(DISTINCT t.release_id) AS releases,
+                     count(*) AS tracks
+              FROM releases r
+              JOIN tracks t ON t.release_id = r.id
+              JOIN track_artists ta ON ta.track_id = t.id
+              WHERE r.label_id = $1
+              GROUP BY ta.artist_id) c
+        JOIN artists a ON a.id = c.artist_id
+        ORDER BY c.tracks DESC, lower(a.name), a.id
+        LIMIT $2
         "#,
-        scope.kind(),
-        scope.id()
+        label,
+        limit
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let total = rows.first().map_or(0, |r| r.artists);
+    let artists = rows
         .into_iter()
         .map(|r| ArtistSummary {
             id: r.id,
@@ -163,7 +178,32 @@ pub async fn artists(pool: &PgPool, scope: Scope) -> Result<Vec<ArtistSummary>, 
             release_count: r.release_count,
             track_count: r.track_count,
         })
-        .collect())
+        .collect();
+    Ok((artists, total))
+}
+
+/// How many releases and tracks `scope` holds.
+pub async fn size(pool: &PgPool, scope: Scope) -> Result<(i64, i64), AppError> {
+    let size = sqlx::query!(
+        r#"
+        SELECT count(*) AS "releases!",
+               coalesce(sum((SELECT count(*) FROM tracks t WHERE t.release_id = r.id)), 0)::bigint
+                   AS "tracks!"
+        FROM releases r
+        WHERE r.id IN (
+              SELECT id FROM releases WHERE $1 = 'all'
+              UNION ALL
+              SELECT id FROM releases WHERE $1 = 'label' AND label_id = $2
+              UNION ALL
+              SELECT t.release_id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+              WHERE $1 = 'artist' AND ta.artist_id = $2)
+        "#,
+        scope.kind(),
+        scope.id()
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((size.releases, size.tracks))
 }
 
 pub async fn label_summaries(pool: &PgPool) -> Result<Vec<LabelSummary>, AppError> {
@@ -203,7 +243,7 @@ pub async fn track_detail(
 ) -> Result<TrackDetail, AppError> {
     let (release_id, track) =
         tracks(pool, scope, Some(track_id)).await?.into_iter().next().ok_or(AppError::NotFound)?;
-    let release = releases(pool, scope, Some(release_id))
+    let release = releases(pool, scope, Some(release_id), None)
         .await?
         .into_iter()
         .next()

@@ -53,30 +53,32 @@ pub fn per_page(by: Dimension) -> u32 {
 
 const SUSPENSE: &str = "Suspense (matches no track)";
 
-/// What a statement groups or picks by besides month and label: tracks (or their
-/// releases and artists), and platform, territory or usage type. A label's and
-/// everything's numbers are read from the smallest table that has both (the roll-ups
-/// of `revenue::summary`): a label's month is 100,000 summary rows, a few hundred
-/// label rows and 10,000 track rows.
+/// What a statement groups or picks by besides the label: tracks (or their releases and
+/// artists), platform, territory or usage type, and months. A label's and everything's
+/// numbers are read from the smallest table that has them all (the roll-ups of
+/// `revenue::summary`): a label's month is 100,000 summary rows, a few hundred label
+/// rows and 10,000 track rows, and its tracks' totals over every month 10,000 rows.
 #[derive(Debug, Clone, Copy)]
 struct Needs {
     tracks: bool,
     slices: bool,
+    months: bool,
 }
 
 impl Needs {
-    const NOTHING: Needs = Needs { tracks: false, slices: false };
+    const NOTHING: Needs = Needs { tracks: false, slices: false, months: false };
 
     fn of(by: Dimension) -> Needs {
         use Dimension::*;
         Needs {
             tracks: matches!(by, Track | Release | Artist),
             slices: matches!(by, Platform | Territory | Usage),
+            months: by == Month,
         }
     }
 
-    /// With what `filters` pick by.
-    fn with(self, filters: &Filters) -> Needs {
+    /// With what `filters` (and `months`, a period that overrides theirs) pick by.
+    fn with(self, filters: &Filters, months: Option<(Month, Month)>) -> Needs {
         Needs {
             tracks: self.tracks
                 || filters.track.is_some()
@@ -86,23 +88,78 @@ impl Needs {
                 || filters.platform.is_some()
                 || filters.territory.is_some()
                 || filters.usage.is_some(),
+            months: self.months
+                || months.is_some()
+                || filters.from.is_some()
+                || filters.to.is_some(),
         }
     }
 
-    /// The table with what is needed, and the NULL columns it lacks.
-    fn table(self) -> (&'static str, &'static str) {
-        match (self.tracks, self.slices) {
-            (true, true) => {
-                ("revenue_summary", "s.track_id, s.platform, s.territory, s.usage_type")
+    /// The smallest table with what is needed.
+    fn table(self) -> Summary {
+        match (self.tracks, self.slices, self.months) {
+            (true, true, _) => Summary::Revenue,
+            (true, false, false) => Summary::TrackTotals,
+            (true, false, true) => Summary::Tracks,
+            (false, _, _) => Summary::Labels,
+        }
+    }
+}
+
+/// The summary tables a label's or everything's rows are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Summary {
+    Revenue,
+    Labels,
+    Tracks,
+    TrackTotals,
+}
+
+impl Summary {
+    fn name(self) -> &'static str {
+        match self {
+            Summary::Revenue => "revenue_summary",
+            Summary::Labels => "label_summary",
+            Summary::Tracks => "track_summary",
+            Summary::TrackTotals => "track_totals",
+        }
+    }
+
+    /// Its columns month, track_id, platform, territory and usage_type (NULL where it
+    /// lacks them).
+    fn columns(self) -> &'static str {
+        match self {
+            Summary::Revenue => {
+                "s.accounting_month AS month, s.track_id, s.platform, s.territory, s.usage_type"
             }
-            (true, false) => (
-                "track_summary",
-                "s.track_id, NULL::text AS platform, NULL::char(2) AS territory, \
-                 NULL::text AS usage_type",
-            ),
-            (false, _) => {
-                ("label_summary", "NULL::bigint AS track_id, s.platform, s.territory, s.usage_type")
+            Summary::Labels => {
+                "s.accounting_month AS month, NULL::bigint AS track_id, s.platform, \
+                 s.territory, s.usage_type"
             }
+            Summary::Tracks => {
+                "s.accounting_month AS month, s.track_id, NULL::text AS platform, \
+                 NULL::char(2) AS territory, NULL::text AS usage_type"
+            }
+            Summary::TrackTotals => {
+                "NULL::date AS month, s.track_id, NULL::text AS platform, \
+                 NULL::char(2) AS territory, NULL::text AS usage_type"
+            }
+        }
+    }
+
+    /// Amount, priced and awaiting of a label's (`gross`) or the reporting currency's
+    /// (`reporting`) money: the summary's one row, or a roll-up's counts.
+    fn money(self, money: &str) -> String {
+        let amount = if money == "gross" { "gross" } else { "reporting_gross" };
+        if self == Summary::Revenue {
+            format!(
+                "s.{amount} AS amount, CASE WHEN s.{amount} IS NULL THEN 0 ELSE s.units END \
+                 AS priced, (s.{amount} IS NULL)::int AS awaiting"
+            )
+        } else {
+            format!(
+                "s.{amount} AS amount, s.{money}_units AS priced, s.{money}_awaiting AS awaiting"
+            )
         }
     }
 }
@@ -118,14 +175,14 @@ fn with_rows<'a>(
     months: Option<(Month, Month)>,
     needs: Needs,
 ) -> QueryBuilder<'a, Postgres> {
-    let mut q = QueryBuilder::new("WITH rows AS (SELECT s.accounting_month AS month, ");
-    let needs = needs.with(filters);
+    let mut q = QueryBuilder::new("WITH rows AS (SELECT ");
+    let needs = needs.with(filters, months);
     match source {
         Source::Artist { artist, currency } => {
             // One row per grain, whichever of the artist's payees it pays: every payee
             // row carries the line's whole units, which must be counted once.
             q.push(
-                "s.track_id, NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, \
+                "s.accounting_month AS month, s.track_id, NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, \
                  s.units, s.earnings AS amount, \
                  CASE WHEN s.earnings IS NULL THEN 0 ELSE s.units END AS priced, \
                  (s.earnings IS NULL)::int AS awaiting, s.earnings AS net, s.held \
@@ -138,19 +195,20 @@ fn with_rows<'a>(
             q.push(" GROUP BY 1, 2, 3, 4, 5) s WHERE true");
         }
         Source::Label { label, .. } => {
-            let (table, columns) = needs.table();
-            q.push(format!("{columns}, s.label_id, s.units, "));
-            q.push(rolled("gross", table));
-            q.push(format!(", s.net, s.held FROM {table} s WHERE s.label_id = "));
+            let table = needs.table();
+            q.push(format!("{}, s.label_id, s.units, ", table.columns()));
+            q.push(table.money("gross"));
+            q.push(format!(", s.net, s.held FROM {} s WHERE s.label_id = ", table.name()));
             q.push_bind(*label);
         }
         Source::Everything { .. } => {
             // Held and net are in each label's currency: not summed across labels.
-            let (table, columns) = needs.table();
-            q.push(format!("{columns}, s.label_id, s.units, "));
-            q.push(rolled("reporting", table));
+            let table = needs.table();
+            q.push(format!("{}, s.label_id, s.units, ", table.columns()));
+            q.push(table.money("reporting"));
             q.push(format!(
-                ", NULL::numeric AS net, NULL::numeric AS held FROM {table} s WHERE true"
+                ", NULL::numeric AS net, NULL::numeric AS held FROM {} s WHERE true",
+                table.name()
             ));
         }
     }
@@ -189,20 +247,6 @@ fn with_rows<'a>(
     }
     q.push(") ");
     q
-}
-
-/// amount, priced and awaiting of a label's (`gross`) or the reporting currency's
-/// (`reporting`) money: the summary's one row, or a roll-up's counts.
-fn rolled(money: &str, table: &str) -> String {
-    let amount = if money == "gross" { "gross" } else { "reporting_gross" };
-    if table == "revenue_summary" {
-        format!(
-            "s.{amount} AS amount, CASE WHEN s.{amount} IS NULL THEN 0 ELSE s.units END AS priced, \
-             (s.{amount} IS NULL)::int AS awaiting"
-        )
-    } else {
-        format!("s.{amount} AS amount, s.{money}_units AS priced, s.{money}_awaiting AS awaiting")
-    }
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
@@ -249,23 +293,36 @@ pub async fn table(
     let (id, key, joins) = key_of(by);
     let (name, name_join) = name_of(by);
     let name = if name.is_empty() { key } else { name };
-    let mut q = with_rows(source, filters, None, Needs::of(by));
+    let needs = Needs::of(by);
+    let mut q = with_rows(source, filters, None, needs);
+    // A label's all-time rows are one per track already: grouping 10,000 rows into as
+    // many groups is most of such a statement's time.
+    let per_track = matches!(source, Source::Label { .. })
+        && needs.with(filters, None).table() == Summary::TrackTotals;
     // Releases and artists are found through each row's track: summed per track first,
     // a label's year is its tracks' rows, not twelve times as many.
-    let rows = if joins.is_empty() {
+    let rows = if joins.is_empty() || per_track {
         "rows"
     } else {
         "(SELECT track_id, sum(units) AS units, sum(amount) AS amount, sum(priced) AS priced, \
          sum(awaiting) AS awaiting FROM rows GROUP BY track_id) rows"
     };
-    q.push(format!(
-        ", g AS (SELECT {id} AS id, sum(rows.units)::bigint AS units, \
-         coalesce(sum(rows.amount), 0) AS amount, \
-         coalesce(sum(rows.priced), 0)::bigint AS priced, \
-         coalesce(sum(rows.awaiting), 0)::bigint AS awaiting \
-         FROM {rows}{joins} GROUP BY 1), \
-         total AS (SELECT count(*) AS n FROM g) "
-    ));
+    if per_track && by == Dimension::Track {
+        q.push(
+            ", g AS (SELECT rows.track_id AS id, rows.units::bigint AS units, \
+             rows.amount AS amount, rows.priced::bigint AS priced, \
+             rows.awaiting::bigint AS awaiting FROM rows), ",
+        );
+    } else {
+        q.push(format!(
+            ", g AS (SELECT {id} AS id, sum(rows.units)::bigint AS units, \
+             coalesce(sum(rows.amount), 0) AS amount, \
+             coalesce(sum(rows.priced), 0)::bigint AS priced, \
+             coalesce(sum(rows.awaiting), 0)::bigint AS awaiting \
+             FROM {rows}{joins} GROUP BY 1), "
+        ));
+    }
+    q.push("total AS (SELECT count(*) AS n FROM g) ");
     let by_name = matches!(state.sort.key, SortKey::Name) && by != Dimension::Month;
     let column = match state.sort.key {
         SortKey::Name if by_name => "2",
@@ -383,7 +440,8 @@ pub async fn month_platform(
     source: &Source,
     filters: &Filters,
 ) -> Result<Vec<Cell>, AppError> {
-    let mut q = with_rows(source, filters, None, Needs { tracks: false, slices: true });
+    let mut q =
+        with_rows(source, filters, None, Needs { tracks: false, slices: true, months: true });
     q.push(
         "SELECT to_char(month, 'YYYY-MM') AS month, platform, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount FROM rows GROUP BY 1, 2 ORDER BY 1, 2",
@@ -439,10 +497,11 @@ pub async fn movers(
 
 /// What the filter menus offer within the source: months, platforms, territories and
 /// usage types with data, and (but for everything at once, which could be a whole
-/// distributor's catalog) the artists and releases.
+/// distributor's catalog) the artists and releases: an artist's with data, a label's
+/// whole catalog.
 pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, AppError> {
     let all = Filters::default();
-    let mut q = with_rows(source, &all, None, Needs { tracks: false, slices: true });
+    let mut q = with_rows(source, &all, None, Needs { tracks: false, slices: true, months: true });
     q.push(
         "SELECT GROUPING(month, platform, territory, usage_type) AS set, \
          to_char(month, 'YYYY-MM') AS month, platform, territory::text AS territory, usage_type \
@@ -470,14 +529,31 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
     o.platforms.sort();
     o.territories.sort();
     o.usages.sort();
-    if !matches!(source, Source::Everything { .. }) {
-        let mut q = with_rows(source, &all, None, Needs::of(Dimension::Track));
-        q.push(
-            "SELECT DISTINCT r.id AS release, r.title, a.id AS artist, a.name \
-             FROM (SELECT DISTINCT track_id FROM rows) x \
-             JOIN tracks t ON t.id = x.track_id JOIN releases r ON r.id = t.release_id \
-             JOIN artists a ON a.id = r.artist_id",
-        );
+    let picks = match source {
+        Source::Everything { .. } => None,
+        // A label's releases are its catalog's: reading which of them have rows would
+        // read every month of the label's tracks (26,000 rows for three months of a
+        // label of 10,000 tracks) on every page.
+        Source::Label { label, .. } => {
+            let mut q = QueryBuilder::new(
+                "SELECT r.id AS release, r.title, a.id AS artist, a.name FROM releases r \
+                 JOIN artists a ON a.id = r.artist_id WHERE r.label_id = ",
+            );
+            q.push_bind(*label);
+            Some(q)
+        }
+        Source::Artist { .. } => {
+            let mut q = with_rows(source, &all, None, Needs::of(Dimension::Track));
+            q.push(
+                "SELECT DISTINCT r.id AS release, r.title, a.id AS artist, a.name \
+                 FROM (SELECT DISTINCT track_id FROM rows) x \
+                 JOIN tracks t ON t.id = x.track_id JOIN releases r ON r.id = t.release_id \
+                 JOIN artists a ON a.id = r.artist_id",
+            );
+            Some(q)
+        }
+    };
+    if let Some(mut q) = picks {
         for r in q.build().fetch_all(pool).await? {
             o.releases.push((r.get("title"), r.get::<i64, _>("release").to_string()));
             o.artists.push((r.get("name"), r.get::<i64, _>("artist").to_string()));

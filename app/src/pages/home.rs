@@ -3,14 +3,16 @@
 use super::components::{Stat, WithUser, cents, loaded};
 use crate::auth::SessionUser;
 use crate::catalog::{
-    ArtistSummary, LabelCatalog, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackSummary,
-    format_duration, get_label_catalog, label_summaries, my_releases,
+    ArtistSummary, LABEL_CATALOG_FIRST, LabelCatalog, LabelSummary, ReleaseSummary,
+    ReleaseWithTracks, TrackSummary, format_duration, get_label_catalog, label_summaries,
+    my_releases,
 };
 use crate::conflicts::{Alerts, conflict_alerts, kind_label};
 use crate::domain::Role;
 use crate::users::{UserRow, list_users};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -97,31 +99,42 @@ fn TrackTable(tracks: Vec<TrackSummary>) -> impl IntoView {
 
 #[component]
 fn LabelHome(user: SessionUser) -> impl IntoView {
-    let catalog = Resource::new(|| (), |_| get_label_catalog());
+    let query = use_query_map();
+    let all = Memo::new(move |_| query.read().get("catalog").as_deref() == Some("all"));
+    let catalog = Resource::new(move || all.get(), get_label_catalog);
     view! {
         <h1>{user.scope_name.clone()}</h1>
         <p class="subtitle">"Your label's revenue, artists and releases."</p>
         <super::dashboard::AnalysisView data=super::dashboard::Analysis::new(user.role, None) />
         <super::dashboard::LabelPayouts />
-        <h2 class="section">"Catalog"</h2>
-        {loaded(catalog, |LabelCatalog { artists, releases }| {
-            let tracks: i64 = releases.iter().map(|r| r.track_count).sum();
+        <h2 class="section" id="catalog">"Catalog"</h2>
+        {loaded(catalog, |c: LabelCatalog| {
+            let partial = (c.artists.len() as i64) < c.artist_count
+                || (c.releases.len() as i64) < c.release_count;
             view! {
                 <div class="stats">
-                    <Stat label="Artists" value=artists.len().to_string() />
-                    <Stat label="Releases" value=releases.len().to_string() />
-                    <Stat label="Tracks" value=tracks.to_string() />
+                    <Stat label="Artists" value=c.artist_count.to_string() />
+                    <Stat label="Releases" value=c.release_count.to_string() />
+                    <Stat label="Tracks" value=c.track_count.to_string() />
                 </div>
                 <div class="columns">
                     <section class="card">
                         <h2>"Artists"</h2>
-                        <ArtistTable artists />
+                        <ArtistTable artists=c.artists />
                     </section>
                     <section class="card wide">
                         <h2>"Releases"</h2>
-                        <ReleaseTable releases />
+                        <ReleaseTable releases=c.releases />
                     </section>
                 </div>
+                {partial.then(|| view! {
+                    <p class="muted">
+                        {format!("The {LABEL_CATALOG_FIRST} artists with the most tracks and the {LABEL_CATALOG_FIRST} newest releases. ")}
+                        <a href="?catalog=all#catalog">
+                            {format!("Show all {} artists and {} releases", c.artist_count, c.release_count)}
+                        </a>
+                    </p>
+                })}
             }
         })}
     }

@@ -3,9 +3,9 @@
 //! it (each payee's share of the row's payee parts, by its contract's splits; migration
 //! 10), and two roll-ups of it for pages that show many tracks at once: `label_summary`
 //! (without the track) and `track_summary` (without platform, territory and usage type;
-//! migration 12). Allocation calls `refresh` or `add` for what it just allocated, in
-//! its transaction, so the summaries always say what the ledger says and pages never
-//! need the facts.
+//! migration 12), with `track_totals` (`track_summary` without the month; migration 13).
+//! Allocation calls `refresh` or `add` for what it just allocated, in its transaction,
+//! so the summaries always say what the ledger says and pages never need the facts.
 
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -248,10 +248,11 @@ impl Keys {
 }
 
 /// Rolls `revenue_summary` up again for `keys`, once their summary rows are written:
-/// their tracks' months in `track_summary`, summed afresh, and their rows added to
-/// `label_summary` (whose part of them [`refresh`] and [`add`] took out before
-/// changing them; migration 12).
+/// their tracks' months in `track_summary`, summed afresh (and `track_totals` changed by
+/// the difference), and their rows added to `label_summary` (whose part of them
+/// [`refresh`] and [`add`] took out before changing them; migrations 12 and 13).
 async fn roll_up(tx: &mut PgConnection, keys: &Keys) -> Result<(), AppError> {
+    totals_delta(tx, keys, -1).await?;
     sqlx::query!(
         r#"
         DELETE FROM track_summary s USING UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
@@ -288,7 +289,59 @@ async fn roll_up(tx: &mut PgConnection, keys: &Keys) -> Result<(), AppError> {
     )
     .execute(&mut *tx)
     .await?;
+    totals_delta(tx, keys, 1).await?;
     label_delta(tx, keys, 1).await
+}
+
+/// Adds (`sign` 1) or takes out (-1) the `track_summary` months of `keys` to or from
+/// `track_totals` (migration 13), as [`label_delta`] does for `label_summary`: a file's
+/// tracks' months, not every month of theirs afresh. After adding, a track left with
+/// no month is deleted.
+async fn totals_delta(tx: &mut PgConnection, keys: &Keys, sign: i64) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        INSERT INTO track_totals AS t
+            (track_id, label_id, months, units, gross, gross_units, gross_awaiting, net, held,
+             reporting_gross, reporting_units, reporting_awaiting)
+        WITH keys AS (
+            SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
+        )
+        SELECT s.track_id, s.label_id, $3 * count(*), $3 * sum(s.units)::bigint,
+               $3 * sum(s.gross), $3 * sum(s.gross_units)::bigint,
+               $3 * sum(s.gross_awaiting)::bigint, $3 * sum(s.net), $3 * sum(s.held),
+               $3 * sum(s.reporting_gross), $3 * sum(s.reporting_units)::bigint,
+               $3 * sum(s.reporting_awaiting)::bigint
+        FROM track_summary s
+        JOIN keys k ON coalesce(s.track_id, 0) = k.track_id AND s.accounting_month = k.month
+        GROUP BY s.track_id, s.label_id
+        ORDER BY 2, 1
+        ON CONFLICT (coalesce(track_id, 0), coalesce(label_id, 0)) DO UPDATE SET
+            months = t.months + excluded.months,
+            units = t.units + excluded.units,
+            gross = t.gross + excluded.gross,
+            gross_units = t.gross_units + excluded.gross_units,
+            gross_awaiting = t.gross_awaiting + excluded.gross_awaiting,
+            net = t.net + excluded.net,
+            held = t.held + excluded.held,
+            reporting_gross = t.reporting_gross + excluded.reporting_gross,
+            reporting_units = t.reporting_units + excluded.reporting_units,
+            reporting_awaiting = t.reporting_awaiting + excluded.reporting_awaiting
+        "#,
+        &keys.tracks,
+        &keys.months as _,
+        sign
+    )
+    .execute(&mut *tx)
+    .await?;
+    if sign > 0 {
+        sqlx::query!(
+            "DELETE FROM track_totals WHERE months = 0 AND coalesce(track_id, 0) = ANY ($1)",
+            &keys.tracks
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Adds (`sign` 1) or takes out (-1) the summary rows of `keys` to or from

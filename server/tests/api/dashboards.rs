@@ -107,6 +107,34 @@ async fn an_artists_overview_and_tables_add_up_by_hand() {
     assert_eq!(o.freshness.len(), 2);
 }
 
+/// A label's tracks, releases and artists over every month come from each track's
+/// all-time totals (`track_totals`), over a period from its months (`track_summary`):
+/// the two agree, and a period is only its months.
+#[tokio::test]
+async fn a_labels_all_time_tables_equal_the_sum_of_its_months() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let (_, label, _) = artist_and_label(&pool).await;
+    let other = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
+        .bind(label)
+        .bind(other.release)
+        .execute(&pool)
+        .await
+        .unwrap();
+    load(&pool, month("2026-03"), &[fact(&pool, &other, "US", "7.00").await]).await;
+    let source = Source::Label { label, currency: "USD".into() };
+    let every_month = filters(&[("from", "2026-01"), ("to", "2026-12")]);
+    for by in [Dimension::Track, Dimension::Release, Dimension::Artist] {
+        let all_time = rows(&pool, &source, &Filters::default(), by).await;
+        assert_eq!(all_time.len(), 2, "{by:?}: {all_time:?}");
+        assert_eq!(all_time[0].2, dec("10.00"), "{by:?}: the first deal's 2 + 3 + 1 + 4");
+        assert_eq!(all_time, rows(&pool, &source, &every_month, by).await, "{by:?}");
+    }
+    let march = filters(&[("from", "2026-03"), ("to", "2026-03")]);
+    let tracks = rows(&pool, &source, &march, Dimension::Track).await;
+    assert_eq!(tracks.iter().map(|r| r.2).collect::<Vec<_>>(), [dec("8.00"), dec("7.00")]);
+}
+
 #[tokio::test]
 async fn filters_change_the_numbers() {
     let (_, pool) = crate::helpers::fresh_database().await;

@@ -113,19 +113,38 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
     };
     let slice = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
     let track = "accounting_month, coalesce(track_id, 0)";
+    // revenue_summary with each track's month's label, as track_summary keeps it.
+    let months_label = "(SELECT *, max(label_id) OVER (PARTITION BY accounting_month,
+                               coalesce(track_id, 0)) AS month_label
+                        FROM revenue_summary) s";
     let mut found = Vec::new();
     // Per roll-up: its key columns as kept, the same from revenue_summary, grouped by.
-    for (table, kept_key, fresh_key, group) in [
-        ("label_summary", format!("{slice}, summary_rows"), format!("{slice}, count(*)"), slice),
+    for (table, kept_key, fresh_key, from, group) in [
+        (
+            "label_summary",
+            format!("{slice}, summary_rows"),
+            format!("{slice}, count(*)"),
+            "revenue_summary",
+            slice.to_string(),
+        ),
         (
             "track_summary",
             format!("{track}, coalesce(label_id, 0)"),
             format!("{track}, coalesce(max(label_id), 0)"),
-            track,
+            "revenue_summary",
+            track.to_string(),
+        ),
+        (
+            "track_totals",
+            "coalesce(track_id, 0), coalesce(label_id, 0), months".to_string(),
+            "coalesce(track_id, 0), coalesce(month_label, 0), \
+             count(DISTINCT accounting_month)"
+                .to_string(),
+            months_label,
+            "coalesce(track_id, 0), coalesce(month_label, 0)".to_string(),
         ),
     ] {
-        let fresh =
-            format!("{} FROM revenue_summary GROUP BY {group} ORDER BY 1", sums(&fresh_key));
+        let fresh = format!("{} FROM {from} GROUP BY {group} ORDER BY 1", sums(&fresh_key));
         let rolled = format!("{} FROM {table} ORDER BY 1", kept(&kept_key));
         let read = |sql: String| async move {
             sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
