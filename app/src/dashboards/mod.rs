@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod charts;
+#[cfg(feature = "ssr")]
+pub mod earnings;
 pub mod filters;
 #[cfg(feature = "ssr")]
 pub mod query;

@@ -8,7 +8,7 @@
 //! which a generic `($1 IS NULL OR platform = $1)` statement would hide from it.
 
 use super::filters::{Dimension, Filters, SortKey, TableState};
-use super::{Row, Totals};
+use super::{Row, Totals, earnings};
 use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
 use rust_decimal::Decimal;
@@ -164,10 +164,10 @@ impl Summary {
     }
 }
 
-/// `WITH rows AS (...)`: the source's summary rows within `filters`, as month, track_id,
-/// label_id, platform, territory, usage_type, units, amount (NULL or 0 while a rate is
-/// missing), priced (the units whose amount is known), awaiting (rows waiting for a
-/// rate), net and held. `months` overrides the filters' period; `needs` says what the
+/// `WITH rows AS (...)`: a label's or everything's summary rows (an artist's are summed
+/// in `earnings`) within `filters`, as month, track_id, label_id, platform, territory,
+/// usage_type, units, amount (NULL or 0 while a rate is missing), priced (the units
+/// whose amount is known), awaiting (rows waiting for a rate), net and held. `months` overrides the filters' period; `needs` says what the
 /// statement groups by (a label's or everything's rows may be roll-ups without it).
 fn with_rows<'a>(
     source: &'a Source,
@@ -178,22 +178,8 @@ fn with_rows<'a>(
     let mut q = QueryBuilder::new("WITH rows AS (SELECT ");
     let needs = needs.with(filters, months);
     match source {
-        Source::Artist { artist, currency } => {
-            // One row per grain, whichever of the artist's payees it pays: every payee
-            // row carries the line's whole units, which must be counted once.
-            q.push(
-                "s.accounting_month AS month, s.track_id, NULL::bigint AS label_id, s.platform, s.territory, s.usage_type, \
-                 s.units, s.earnings AS amount, \
-                 CASE WHEN s.earnings IS NULL THEN 0 ELSE s.units END AS priced, \
-                 (s.earnings IS NULL)::int AS awaiting, s.earnings AS net, s.held \
-                 FROM (SELECT accounting_month, track_id, platform, territory, usage_type, \
-                       max(units) AS units, sum(earnings) AS earnings, sum(held) AS held \
-                       FROM payee_summary \
-                       WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = ",
-            );
-            q.push_bind(*artist).push(") AND currency = ").push_bind(currency.as_str());
-            q.push(" GROUP BY 1, 2, 3, 4, 5) s WHERE true");
-        }
+        // Summed in `earnings`, from rows read once per request.
+        Source::Artist { .. } => unreachable!("an artist's rows are summed in earnings"),
         Source::Label { label, .. } => {
             let table = needs.table();
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
@@ -289,6 +275,9 @@ pub async fn table(
     state: TableState,
     page: Option<u32>,
 ) -> Result<(Vec<Row>, i64), AppError> {
+    if let Source::Artist { artist, currency } = source {
+        return Ok(earnings::of(pool, *artist, currency).await?.table(filters, state, page));
+    }
     let by = state.by;
     let (id, key, joins) = key_of(by);
     let (name, name_join) = name_of(by);
@@ -377,7 +366,7 @@ pub async fn table(
 
 /// `units` is (every stream, the streams whose money is known): per stream divides by
 /// the second, since lines awaiting a rate have no money in the sum yet.
-fn row(
+pub(super) fn row(
     by: Dimension,
     key: String,
     name: String,
@@ -414,6 +403,9 @@ pub async fn totals(
     filters: &Filters,
     months: Option<(Month, Month)>,
 ) -> Result<Totals, AppError> {
+    if let Source::Artist { artist, currency } = source {
+        return Ok(earnings::of(pool, *artist, currency).await?.totals(filters, months));
+    }
     let mut q = with_rows(source, filters, months, Needs::NOTHING);
     q.push(
         "SELECT coalesce(sum(units), 0)::bigint AS units, coalesce(sum(amount), 0) AS amount, \
@@ -440,6 +432,9 @@ pub async fn month_platform(
     source: &Source,
     filters: &Filters,
 ) -> Result<Vec<Cell>, AppError> {
+    if let Source::Artist { artist, currency } = source {
+        return Ok(earnings::of(pool, *artist, currency).await?.month_platform(filters));
+    }
     let mut q =
         with_rows(source, filters, None, Needs { tracks: false, slices: true, months: true });
     q.push(
@@ -475,6 +470,10 @@ pub async fn movers(
     before: (Month, Month),
     now: (Month, Month),
 ) -> Result<Vec<(i64, String, Decimal, Decimal)>, AppError> {
+    if let Source::Artist { artist, currency } = source {
+        let earnings = earnings::of(pool, *artist, currency).await?;
+        return Ok(earnings.movers(filters, before, now));
+    }
     let mut q = with_rows(source, filters, Some((before.0, now.1)), Needs::of(Dimension::Track));
     q.push(
         ", moved AS (SELECT track_id, \
@@ -500,6 +499,9 @@ pub async fn movers(
 /// distributor's catalog) the artists and releases: an artist's with data, a label's
 /// whole catalog.
 pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, AppError> {
+    if let Source::Artist { artist, currency } = source {
+        return Ok(earnings::of(pool, *artist, currency).await?.options());
+    }
     let all = Filters::default();
     let mut q = with_rows(source, &all, None, Needs { tracks: false, slices: true, months: true });
     q.push(
@@ -542,16 +544,7 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
             q.push_bind(*label);
             Some(q)
         }
-        Source::Artist { .. } => {
-            let mut q = with_rows(source, &all, None, Needs::of(Dimension::Track));
-            q.push(
-                "SELECT DISTINCT r.id AS release, r.title, a.id AS artist, a.name \
-                 FROM (SELECT DISTINCT track_id FROM rows) x \
-                 JOIN tracks t ON t.id = x.track_id JOIN releases r ON r.id = t.release_id \
-                 JOIN artists a ON a.id = r.artist_id",
-            );
-            Some(q)
-        }
+        Source::Artist { .. } => None,
     };
     if let Some(mut q) = picks {
         for r in q.build().fetch_all(pool).await? {
