@@ -78,18 +78,23 @@ pub async fn refresh(
                 SELECT l.* FROM ledger l
                 JOIN keys k ON k.track_id = 0 AND l.track_id IS NULL AND l.accounting_month = k.month
             ) l
-            GROUP BY l.accounting_month, l.track_id, l.label_id, l.platform, l.territory,
-                     l.usage_type, l.report_file_id, l.currency
+            -- The outer grouping's columns first: sorted once, grouped twice (see `add`).
+            GROUP BY l.accounting_month, l.track_id, l.platform, l.territory, l.usage_type,
+                     l.label_id, l.report_file_id, l.currency
         ),
         -- The reported amount in the reporting currency; NULL while its rate is missing.
         converted AS (
+            -- A lookup rather than a join, which keeps the grains' order (a merge join
+            -- on the month alone filtered 45M row pairs for a month of 1M grains).
             SELECT g.*, CASE WHEN g.currency = s.reporting_currency THEN g.reported
-                             ELSE g.reported * x.rate END AS reporting_gross
+                             ELSE g.reported * (
+                                 SELECT x.rate FROM exchange_rates x
+                                 WHERE x.month = g.accounting_month
+                                   AND x.from_currency = g.currency
+                                   AND x.to_currency = s.reporting_currency)
+                        END AS reporting_gross
             FROM grains g
             CROSS JOIN settings s
-            LEFT JOIN exchange_rates x
-              ON x.month = g.accounting_month AND x.from_currency = g.currency
-             AND x.to_currency = s.reporting_currency
         )
         SELECT accounting_month, track_id, max(label_id), platform, territory, usage_type,
                sum(units)::bigint, max(label_currency),
@@ -122,6 +127,10 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
     let keys = Keys::of(tx, files, None).await?;
     // The rows the new files add to, as they were (none, for a month's first file).
     label_delta(tx, &keys, -1).await?;
+    // Grouped by sorting, not hashing: a file's grains are as many groups as rows, and
+    // a million numeric groups spilled a hash table of 500 MB to disk twice (a month of
+    // 1M facts: 15.5 s grouping, 6.2 s so; make bench). Only for this statement.
+    sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
     sqlx::query!(
         r#"
         INSERT INTO revenue_summary AS s
@@ -153,17 +162,22 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
             -- The ledger's rows, as in `refresh`.
             FROM ledger l
             WHERE l.report_file_id = ANY($1)
-            GROUP BY l.accounting_month, l.track_id, l.label_id, l.platform, l.territory,
-                     l.usage_type, l.report_file_id, l.currency
+            -- The outer grouping's columns first: sorted once, grouped twice (see `add`).
+            GROUP BY l.accounting_month, l.track_id, l.platform, l.territory, l.usage_type,
+                     l.label_id, l.report_file_id, l.currency
         ),
         converted AS (
+            -- A lookup rather than a join, which keeps the grains' order (a merge join
+            -- on the month alone filtered 45M row pairs for a month of 1M grains).
             SELECT g.*, CASE WHEN g.currency = s.reporting_currency THEN g.reported
-                             ELSE g.reported * x.rate END AS reporting_gross
+                             ELSE g.reported * (
+                                 SELECT x.rate FROM exchange_rates x
+                                 WHERE x.month = g.accounting_month
+                                   AND x.from_currency = g.currency
+                                   AND x.to_currency = s.reporting_currency)
+                        END AS reporting_gross
             FROM grains g
             CROSS JOIN settings s
-            LEFT JOIN exchange_rates x
-              ON x.month = g.accounting_month AND x.from_currency = g.currency
-             AND x.to_currency = s.reporting_currency
         )
         SELECT accounting_month, track_id, max(label_id), platform, territory, usage_type,
                sum(units)::bigint, max(label_currency),
@@ -203,6 +217,7 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
     )
     .execute(&mut *tx)
     .await?;
+    sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
     roll_up(tx, &keys).await
 }
 
