@@ -21,7 +21,8 @@ CREATE TABLE track_totals (
     reporting_awaiting bigint NOT NULL
 );
 CREATE UNIQUE INDEX track_totals_key ON track_totals (coalesce(track_id, 0), coalesce(label_id, 0));
-CREATE INDEX track_totals_label_idx ON track_totals (label_id);
+-- A label's tracks, and one track of a label (its page).
+CREATE INDEX track_totals_label_idx ON track_totals (label_id, track_id);
 
 INSERT INTO track_totals
 SELECT track_id, label_id, count(*), sum(units)::bigint, sum(gross), sum(gross_units)::bigint,
