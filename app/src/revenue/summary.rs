@@ -32,7 +32,7 @@ pub async fn refresh(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
+    let written = sqlx::query!(
         r#"
         INSERT INTO revenue_summary
             (accounting_month, track_id, label_id, platform, territory, usage_type, units,
@@ -116,7 +116,8 @@ pub async fn refresh(
     )
     .execute(&mut *tx)
     .await?;
-    roll_up(tx, &keys).await
+    roll_up(tx, &keys).await?;
+    analyze_if_grown(tx, written.rows_affected()).await
 }
 
 /// Adds what `files` just put in the ledger to the summaries, when nothing of them was
@@ -131,7 +132,7 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
     // a million numeric groups spilled a hash table of 500 MB to disk twice (a month of
     // 1M facts: 15.5 s grouping, 6.2 s so; make bench). Only for this statement.
     sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
-    sqlx::query!(
+    let written = sqlx::query!(
         r#"
         INSERT INTO revenue_summary AS s
             (accounting_month, track_id, label_id, platform, territory, usage_type, units,
@@ -218,7 +219,16 @@ pub async fn add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
     .execute(&mut *tx)
     .await?;
     sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
-    roll_up(tx, &keys).await
+    roll_up(tx, &keys).await?;
+    analyze_if_grown(tx, written.rows_affected()).await
+}
+
+/// Takes the summaries' statistics again after a large write (see
+/// `ledger::analyze_if_grown`): pages read them right after.
+async fn analyze_if_grown(tx: &mut PgConnection, written: u64) -> Result<(), AppError> {
+    const SUMMARIES: [&str; 4] =
+        ["revenue_summary", "track_summary", "track_totals", "label_summary"];
+    super::ledger::analyze_if_grown(tx, &SUMMARIES, written).await
 }
 
 /// Summary keys: (track, month) pairs, track 0 for a month's suspense.
