@@ -135,6 +135,42 @@ async fn a_labels_all_time_tables_equal_the_sum_of_its_months() {
     assert_eq!(tracks.iter().map(|r| r.2).collect::<Vec<_>>(), [dec("8.00"), dec("7.00")]);
 }
 
+/// A label's movers: the ten tracks whose money changed most between two months, most
+/// first, a track that did not change left out.
+#[tokio::test]
+async fn a_labels_movers_are_the_ten_biggest_changes() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let mut deals = Vec::new();
+    for _ in 0..12 {
+        deals.push(deal(&pool, "USD", "0", &["1"], "2026-01").await);
+    }
+    let label = deals[0].label;
+    let mut tracks = Vec::new();
+    for (change, d) in deals.iter().enumerate() {
+        sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
+            .bind(label)
+            .bind(d.release)
+            .execute(&pool)
+            .await
+            .unwrap();
+        load(&pool, month("2026-02"), &[fact(&pool, d, "US", "1.00").await]).await;
+        let now = format!("{}.00", 1 + change);
+        load(&pool, month("2026-03"), &[fact(&pool, d, "US", &now).await]).await;
+        tracks.push(d.track);
+    }
+    let source = Source::Label { label, currency: "USD".into() };
+    let (feb, mar) = (month("2026-02"), month("2026-03"));
+    let movers =
+        query::movers(&pool, &source, &Filters::default(), (feb, feb), (mar, mar)).await.unwrap();
+    let ids: Vec<i64> = movers.iter().map(|m| m.0).collect();
+    let biggest: Vec<i64> = tracks.iter().rev().take(10).copied().collect();
+    assert_eq!(ids, biggest, "changes 11 down to 2; the unchanged track is not a mover");
+    assert_eq!(
+        (dec(&movers[0].2.to_string()), dec(&movers[0].3.to_string())),
+        (dec("12"), dec("1"))
+    );
+}
+
 #[tokio::test]
 async fn filters_change_the_numbers() {
     let (_, pool) = crate::helpers::fresh_database().await;
