@@ -5,6 +5,8 @@ test("staff add a login, which must change its one-time password first", async (
   const email = `new.manager.${Date.now()}@harbor.test`;
   await logIn(page, logins.staff);
   await page.getByRole("link", { name: "Users" }).click();
+  // The list loaded: a form filled before it can be drawn again empty (seen once in CI).
+  await expect(page.locator(`tr[data-email="${logins.staff.email}"]`)).toBeVisible();
   const form = card(page, "Add a login");
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Role").selectOption("label_manager");
