@@ -144,11 +144,12 @@ pub async fn get_label_catalog(#[server(default)] all: bool) -> Result<LabelCata
     let user = crate::auth::ssr::require_role(&[crate::domain::Role::LabelManager]).await?;
     let pool = crate::db::pool()?;
     let limit = (!all).then_some(LABEL_CATALOG_FIRST);
-    let (artists, artist_count) = match user.scope() {
-        crate::auth::Scope::Label(label) => ssr::label_artists(&pool, label, limit).await?,
-        _ => (Vec::new(), 0),
+    let ((artists, artist_count), (release_count, track_count)) = match user.scope() {
+        crate::auth::Scope::Label(label) => {
+            (ssr::label_artists(&pool, label, limit).await?, ssr::label_size(&pool, label).await?)
+        }
+        _ => ((Vec::new(), 0), (0, 0)),
     };
-    let (release_count, track_count) = ssr::size(&pool, user.scope()).await?;
     Ok(LabelCatalog {
         artists,
         releases: ssr::releases(&pool, user.scope(), None, limit).await?,

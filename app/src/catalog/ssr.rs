@@ -182,24 +182,17 @@ pub async fn label_artists(
     Ok((artists, total))
 }
 
-/// How many releases and tracks `scope` holds.
-pub async fn size(pool: &PgPool, scope: Scope) -> Result<(i64, i64), AppError> {
+/// How many releases and tracks a label has.
+pub async fn label_size(pool: &PgPool, label: i64) -> Result<(i64, i64), AppError> {
     let size = sqlx::query!(
         r#"
         SELECT count(*) AS "releases!",
                coalesce(sum((SELECT count(*) FROM tracks t WHERE t.release_id = r.id)), 0)::bigint
                    AS "tracks!"
         FROM releases r
-        WHERE r.id IN (
-              SELECT id FROM releases WHERE $1 = 'all'
-              UNION ALL
-              SELECT id FROM releases WHERE $1 = 'label' AND label_id = $2
-              UNION ALL
-              SELECT t.release_id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
-              WHERE $1 = 'artist' AND ta.artist_id = $2)
+        WHERE r.label_id = $1
         "#,
-        scope.kind(),
-        scope.id()
+        label
     )
     .fetch_one(pool)
     .await?;

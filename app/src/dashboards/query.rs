@@ -167,8 +167,9 @@ impl Summary {
 /// `WITH rows AS (...)`: a label's or everything's summary rows (an artist's are summed
 /// in `earnings`) within `filters`, as month, track_id, label_id, platform, territory,
 /// usage_type, units, amount (NULL or 0 while a rate is missing), priced (the units
-/// whose amount is known), awaiting (rows waiting for a rate), net and held. `months` overrides the filters' period; `needs` says what the
-/// statement groups by (a label's or everything's rows may be roll-ups without it).
+/// whose amount is known), awaiting (rows waiting for a rate), net and held. `months`
+/// overrides the filters' period; `needs` says what the statement groups by (the rows
+/// may be roll-ups without the rest).
 fn with_rows<'a>(
     source: &'a Source,
     filters: &'a Filters,
