@@ -37,8 +37,10 @@ database:
 
 build: server site
 
+# With the tests: `cargo test` then finds the binary and libraries built with the same
+# features (dev-dependencies unify them) instead of building the server a second time.
 server:
-	cargo build -p server
+	cargo build --workspace --bins --tests
 
 # The browser half: wasm for the app with `hydrate`, bound for the web, beside the
 # stylesheet and public files. The same layout `cargo leptos` produces.
