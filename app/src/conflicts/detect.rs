@@ -25,7 +25,8 @@ pub enum Scope {
     /// These tracks' claims, catalog data and lines, and the suspense lines that carry
     /// their identifiers (which a new track or platform id may just have matched).
     Tracks(Vec<i64>),
-    /// The tracks and unmatched identifiers of these report files' lines.
+    /// What these report files' lines (new ones, or a withdrawn file's reversals) can
+    /// change: see `of_files`.
     Files(Vec<i64>),
 }
 
@@ -62,12 +63,33 @@ struct Found {
     holds: BTreeMap<String, (NaiveDate, Option<NaiveDate>)>,
 }
 
-/// The tracks and unmatched identifiers a scope stands for; None is everything.
+/// What each detector looks at for a scope; None is everything.
 struct Subjects {
-    tracks: Option<Vec<i64>>,
+    /// Tracks whose claims are compared (overlapping claims).
+    claims: Option<Vec<i64>>,
+    /// Tracks whose collecting parties are looked at (foreign claims).
+    collectors: Option<Vec<i64>>,
+    /// Tracks whose reported names are compared with the catalog's (metadata mismatches).
+    names: Option<Vec<i64>>,
     isrcs: Option<Vec<String>>,
     /// "platform:id" of suspense lines without an ISRC.
     platform_ids: Option<Vec<String>>,
+    /// Live conflicts holding revenue of the scope's lines, whose held amounts move
+    /// though detection finds them as they were.
+    holding: Vec<i64>,
+}
+
+impl Subjects {
+    fn everything() -> Self {
+        Subjects {
+            claims: None,
+            collectors: None,
+            names: None,
+            isrcs: None,
+            platform_ids: None,
+            holding: Vec::new(),
+        }
+    }
 }
 
 /// Detects conflicts in `scope` and reconciles the table with them, the ledger
@@ -83,10 +105,14 @@ pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, App
 pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppError> {
     // Before any conflict row is locked: see `ledger::lock`.
     ledger::lock(tx).await?;
-    let subjects = subjects(tx, scope).await?;
-    let mut found = overlapping_claims(tx, subjects.tracks.as_deref()).await?;
-    found.extend(foreign_claims(tx, subjects.tracks.as_deref()).await?);
-    found.extend(metadata_mismatches(tx, subjects.tracks.as_deref()).await?);
+    let subjects = match scope {
+        Scope::All => Subjects::everything(),
+        Scope::Tracks(tracks) => of_tracks(tx, tracks).await?,
+        Scope::Files(files) => of_files(tx, files).await?,
+    };
+    let mut found = overlapping_claims(tx, subjects.claims.as_deref()).await?;
+    found.extend(foreign_claims(tx, subjects.collectors.as_deref()).await?);
+    found.extend(metadata_mismatches(tx, subjects.names.as_deref()).await?);
     found.extend(unmatched(tx, &subjects).await?);
     reconcile(tx, &subjects, found).await
 }
@@ -114,44 +140,92 @@ impl Pending {
     }
 }
 
-async fn subjects(tx: &mut PgConnection, scope: &Scope) -> Result<Subjects, AppError> {
-    let (tracks, files) = match scope {
-        Scope::All => {
-            return Ok(Subjects { tracks: None, isrcs: None, platform_ids: None });
-        }
-        Scope::Tracks(tracks) => (tracks.clone(), None),
-        Scope::Files(files) => (
-            sqlx::query_scalar!(
-                r#"SELECT DISTINCT track_id AS "id!" FROM stream_facts
-                   WHERE report_file_id = ANY($1) AND track_id IS NOT NULL"#,
-                files
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-            Some(files.as_slice()),
-        ),
-    };
-    // The identifiers of the tracks (their suspense may just have been matched) and of
-    // the files' suspense lines.
+/// Everything about `tracks`, and the suspense lines that carry their identifiers.
+async fn of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Subjects, AppError> {
     let idents = sqlx::query!(
         r#"
         SELECT isrc AS "isrc?", NULL::text AS "platform_id?" FROM tracks WHERE id = ANY($1)
         UNION
         SELECT NULL, platform || ':' || platform_track_id FROM track_platform_ids
         WHERE track_id = ANY($1)
-        UNION
-        SELECT DISTINCT isrc, CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
-        FROM stream_facts
-        WHERE report_file_id = ANY($2) AND track_id IS NULL
         "#,
-        &tracks,
-        files.unwrap_or_default()
+        tracks
     )
     .fetch_all(&mut *tx)
     .await?;
     let isrcs = idents.iter().filter_map(|r| r.isrc.clone()).collect();
     let platform_ids = idents.into_iter().filter_map(|r| r.platform_id).collect();
-    Ok(Subjects { tracks: Some(tracks), isrcs: Some(isrcs), platform_ids: Some(platform_ids) })
+    Ok(Subjects {
+        claims: Some(tracks.to_vec()),
+        collectors: Some(tracks.to_vec()),
+        names: Some(tracks.to_vec()),
+        isrcs: Some(isrcs),
+        platform_ids: Some(platform_ids),
+        holding: Vec::new(),
+    })
+}
+
+/// What new (or reversed) lines can change, and nothing else: a month's report names
+/// most of the catalog, and looking again at every track it names cost seconds.
+///
+/// Lines change no claim. A track's foreign claims, or its reported names, can only
+/// differ from what was found before where these lines carry a party other than ours,
+/// or a name other than the catalog's, for it; the detectors then look at those
+/// tracks' whole history. Suspense is looked at for the lines' own identifiers. The
+/// conflicts holding the lines' revenue are found as they were, but hold more.
+async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppError> {
+    let tracks = sqlx::query!(
+        r#"
+        SELECT coalesce(array_agg(DISTINCT f.track_id) FILTER (
+                   -- As in `foreign_claims`.
+                   WHERE f.collector IS NOT NULL
+                     AND lower(f.collector) NOT IN (lower(l.name), lower(s.distributor_name))),
+                   '{}') AS "collectors!",
+               coalesce(array_agg(DISTINCT f.track_id) FILTER (
+                   -- `metadata_mismatches`' first test, exact: looser ones follow there.
+                   WHERE f.title IS DISTINCT FROM t.title OR f.artist IS DISTINCT FROM ra.name),
+                   '{}') AS "names!"
+        FROM stream_facts f
+        JOIN tracks t ON t.id = f.track_id
+        JOIN releases r ON r.id = t.release_id
+        JOIN labels l ON l.id = r.label_id
+        JOIN artists ra ON ra.id = r.artist_id
+        CROSS JOIN settings s
+        WHERE f.report_file_id = ANY($1)
+        "#,
+        files
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let idents = sqlx::query!(
+        r#"
+        SELECT DISTINCT isrc, CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
+            AS platform_id
+        FROM stream_facts
+        WHERE report_file_id = ANY($1) AND track_id IS NULL
+        "#,
+        files
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let holding = sqlx::query_scalar!(
+        r#"
+        SELECT DISTINCT h.conflict_id AS "id!" FROM revenue_holds h
+        WHERE h.released_at IS NULL AND h.conflict_id IS NOT NULL
+          AND h.track_id IN (SELECT track_id FROM stream_facts WHERE report_file_id = ANY($1))
+        "#,
+        files
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(Subjects {
+        claims: Some(Vec::new()),
+        collectors: Some(tracks.collectors),
+        names: Some(tracks.names),
+        isrcs: Some(idents.iter().filter_map(|r| r.isrc.clone()).collect()),
+        platform_ids: Some(idents.into_iter().filter_map(|r| r.platform_id).collect()),
+        holding,
+    })
 }
 
 /// Shares claimed on one track for one territory and day that add up to more than
@@ -474,7 +548,7 @@ async fn reconcile(
     let mut seen = BTreeSet::new();
     let mut moved_holds: Vec<(i64, &Found)> = Vec::new();
     let mut touched_tracks = BTreeSet::new();
-    let mut with_holds = Vec::new();
+    let mut with_holds = subjects.holding.clone();
     let mut new = Vec::new();
     let mut updates = Vec::new();
     for f in &found {
@@ -515,6 +589,8 @@ async fn reconcile(
         replace_holds(tx, *id, f).await?;
         touched_tracks.extend(f.track_id);
     }
+    with_holds.sort_unstable();
+    with_holds.dedup();
     Ok(Pending { outcome, tracks: touched_tracks.into_iter().collect(), with_holds })
 }
 
@@ -534,17 +610,23 @@ async fn live_conflicts(
                         FILTER (WHERE h.id IS NOT NULL), '{}') AS "territories!",
                coalesce(array_agg(h.from_month ORDER BY h.id)
                         FILTER (WHERE h.id IS NOT NULL), '{}') AS "froms!: Vec<NaiveDate>",
-               coalesce(array_agg(coalesce(h.to_month, $4) ORDER BY h.id)
+               coalesce(array_agg(coalesce(h.to_month, $7) ORDER BY h.id)
                         FILTER (WHERE h.id IS NOT NULL), '{}') AS "tos!: Vec<NaiveDate>"
         FROM conflicts c
         LEFT JOIN revenue_holds h ON h.conflict_id = c.id AND h.released_at IS NULL
         WHERE c.status IN ('open', 'investigating')
-          AND ($1::bigint[] IS NULL OR c.track_id = ANY ($1)
-               OR (c.kind = 'unmatched' AND (c.isrc = ANY ($2)
-                   OR (c.isrc IS NULL AND c.subject = ANY ($3)))))
+          AND ($1
+               OR (c.kind = 'overlapping_claims' AND c.track_id = ANY ($2))
+               OR (c.kind = 'foreign_claim' AND c.track_id = ANY ($3))
+               OR (c.kind = 'metadata_mismatch' AND c.track_id = ANY ($4))
+               OR (c.kind = 'unmatched' AND (c.isrc = ANY ($5)
+                   OR (c.isrc IS NULL AND c.subject = ANY ($6)))))
         GROUP BY c.id
         "#,
-        subjects.tracks.as_deref() as _,
+        subjects.claims.is_none(),
+        subjects.claims.as_deref().unwrap_or_default(),
+        subjects.collectors.as_deref().unwrap_or_default(),
+        subjects.names.as_deref().unwrap_or_default(),
         subjects.isrcs.as_deref().unwrap_or_default() as _,
         subjects.platform_ids.as_deref().unwrap_or_default(),
         OPEN_END as _

@@ -11,6 +11,7 @@
 use crate::demo::revenue::{add_claims, add_rates};
 use anyhow::{Context, Result, bail};
 use app::auth::password;
+use app::conflicts::detect;
 use app::domain::{Isrc, Month, Password, Upc};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -63,6 +64,9 @@ pub async fn run(pool: &PgPool, args: Args) -> Result<()> {
     // A month after the last: no rate is left out.
     add_rates(&mut tx, &months, args.through.next()).await?;
     add_claims(&mut tx, months[0]).await?;
+    // Every change of claims is detected as it is saved: a file's detection then looks
+    // only at what its lines bring (`detect::of_files`).
+    detect::detect(&mut tx, &detect::Scope::All).await?;
     add_logins(&mut tx, plan.labels, args.artist_logins.min(plan.artists)).await?;
     tx.commit().await.context("saving the catalog")?;
     sqlx::query("ANALYZE").execute(pool).await?;

@@ -133,6 +133,9 @@ pub async fn claim(
     .execute(pool)
     .await
     .unwrap();
+    // As every change of claims in the app is (imports, edits, decisions): a file's
+    // detection takes the claims as already looked at.
+    detect_tracks(pool, &[track]).await;
 }
 
 async fn detect_tracks(pool: &PgPool, tracks: &[i64]) -> Outcome {
@@ -549,5 +552,111 @@ async fn a_bulk_action_applies_to_every_selected_conflict_or_to_none() {
     assert_eq!(ledger_of(&pool, first.track).await, ledger);
     assert_eq!(amount(&pool, second.track, "allocated", "other_party").await, dec("3.00"));
     assert!(decide::act_on_all(&pool, user, &[], &Action::Assign, "").await.is_err());
+    assert_balanced(&pool).await;
+}
+
+/// A line of `d` on which `who` says it collects.
+async fn collected(
+    pool: &PgPool,
+    d: &Deal,
+    territory: &'static str,
+    gross: &str,
+    who: &'static str,
+) -> Fact {
+    Fact { collector: Some(who), ..fact(pool, d, territory, gross).await }
+}
+
+/// Every conflict as detection leaves it, and the revenue it holds.
+async fn every_conflict(conn: &mut sqlx::PgConnection) -> Vec<String> {
+    let mut all: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' | ', kind, subject, status, cause, at_stake, held, summary,
+                platforms::text, territories::text, variants::text, first_month, last_month)
+         FROM conflicts ORDER BY kind, subject",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let holds: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' ', 'hold', track_id, territory, from_month, to_month)
+         FROM revenue_holds WHERE released_at IS NULL ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    all.extend(holds);
+    all
+}
+
+/// Detection after a file looks only at what the file's lines can change (see
+/// `detect::of_files`); this holds it to what looking at everything finds, file after
+/// file, a withdrawal included.
+#[tokio::test]
+async fn detection_after_each_file_finds_what_detection_over_everything_finds() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let staff = staff(&pool).await;
+    // What detection over everything makes of the conflicts the files' detection left:
+    // (before, after, what it did), rolled back.
+    let everything = || async {
+        let mut tx = pool.begin().await.unwrap();
+        let before = every_conflict(&mut tx).await;
+        let outcome = detect::detect(&mut tx, &Scope::All).await.unwrap();
+        let after = every_conflict(&mut tx).await;
+        tx.rollback().await.unwrap();
+        (before, after, outcome)
+    };
+    // An overlap holding the US from March (two files), then more US revenue for it.
+    let (overlap, _) = overlap(&pool).await;
+    let foreign = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    let renamed = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    let quiet = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    let april = [
+        fact(&pool, &overlap, "US", "4.00").await,
+        collected(&pool, &foreign, "DE", "0.40", "Harmony Rights Collective").await,
+        Fact {
+            title: "A Title Nobody Gave It".into(),
+            ..fact(&pool, &renamed, "US", "1.00").await
+        },
+        fact(&pool, &quiet, "US", "1.00").await,
+        unmatched(Some("QZZZZ2600009"), None, "0.70"),
+    ];
+    load(&pool, month("2026-04"), &april).await;
+    let (incremental, full, outcome) = everything().await;
+    assert_eq!(outcome, Outcome::default(), "after April");
+    assert_eq!(incremental, full, "after April");
+
+    // More of each: the same collector again and a new one, another spelling, the same
+    // unmatched ISRC; lines that raise nothing.
+    let may = [
+        fact(&pool, &overlap, "US", "5.00").await,
+        collected(&pool, &foreign, "DE", "0.10", "Harmony Rights Collective").await,
+        collected(&pool, &foreign, "FR", "0.20", "Elsewhere Publishing").await,
+        fact(&pool, &foreign, "DE", "3.00").await,
+        Fact { title: "Yet Another Title".into(), ..fact(&pool, &renamed, "GB", "1.00").await },
+        fact(&pool, &quiet, "US", "1.00").await,
+        unmatched(Some("QZZZZ2600009"), None, "0.30"),
+    ];
+    let may_file = load(&pool, month("2026-05"), &may).await;
+    let (incremental, full, outcome) = everything().await;
+    assert_eq!(outcome, Outcome::default(), "after May");
+    assert_eq!(incremental, full, "after May");
+    let held: Option<Decimal> =
+        sqlx::query_scalar("SELECT held FROM conflicts WHERE kind = 'overlapping_claims'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(held, Some(dec("12.00")), "the overlap holds its track's US revenue of May too");
+
+    // May withdrawn: its new collector's conflict goes, the others are as in April.
+    app::ingestion::ssr::withdraw(&pool, may_file, staff).await.unwrap();
+    let (incremental, full, outcome) = everything().await;
+    assert_eq!(outcome, Outcome::default(), "after May was withdrawn");
+    assert_eq!(incremental, full, "after May was withdrawn");
+    let dismissed: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM conflicts WHERE status = 'dismissed'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(dismissed.len(), 1, "{dismissed:?}");
+    assert!(dismissed[0].contains("elsewhere"), "{dismissed:?}");
     assert_balanced(&pool).await;
 }
