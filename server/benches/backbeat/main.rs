@@ -92,6 +92,8 @@ async fn run(args: Args) -> Result<()> {
     let last = growth::grow(&bench, large.spec.month, lines * 10, until).await?;
     growth::point(&mut bench, &site, &last).await?;
     bench.drop_database(ingest::TARGET).await?;
+    // Nothing left behind on the server: a full run's catalog is a million tracks.
+    bench.drop_database(ingest::CATALOG).await?;
 
     let elapsed = started.elapsed();
     let (markdown, csv) = if args.quick {
