@@ -142,7 +142,8 @@ impl Pending {
 
 /// Everything about `tracks`, and the suspense lines that carry their identifiers.
 async fn of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Subjects, AppError> {
-    let idents = sqlx::query!(
+    let idents = sqlx::query_as!(
+        Ident,
         r#"
         SELECT isrc AS "isrc?", NULL::text AS "platform_id?" FROM tracks WHERE id = ANY($1)
         UNION
@@ -153,8 +154,7 @@ async fn of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Subjects, Ap
     )
     .fetch_all(&mut *tx)
     .await?;
-    let isrcs = idents.iter().filter_map(|r| r.isrc.clone()).collect();
-    let platform_ids = idents.into_iter().filter_map(|r| r.platform_id).collect();
+    let (isrcs, platform_ids) = Ident::split(idents);
     Ok(Subjects {
         claims: Some(tracks.to_vec()),
         collectors: Some(tracks.to_vec()),
@@ -197,10 +197,12 @@ async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppE
     )
     .fetch_one(&mut *tx)
     .await?;
-    let idents = sqlx::query!(
+    let idents = sqlx::query_as!(
+        Ident,
         r#"
-        SELECT DISTINCT isrc, CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
-            AS platform_id
+        SELECT DISTINCT isrc AS "isrc?",
+               CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
+                   AS "platform_id?"
         FROM stream_facts
         WHERE report_file_id = ANY($1) AND track_id IS NULL
         "#,
@@ -218,14 +220,30 @@ async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppE
     )
     .fetch_all(&mut *tx)
     .await?;
+    let (isrcs, platform_ids) = Ident::split(idents);
     Ok(Subjects {
         claims: Some(Vec::new()),
         collectors: Some(tracks.collectors),
         names: Some(tracks.names),
-        isrcs: Some(idents.iter().filter_map(|r| r.isrc.clone()).collect()),
-        platform_ids: Some(idents.into_iter().filter_map(|r| r.platform_id).collect()),
+        isrcs: Some(isrcs),
+        platform_ids: Some(platform_ids),
         holding,
     })
+}
+
+/// An identifier unmatched lines may carry: an ISRC, or "platform:id" for a line
+/// without one.
+struct Ident {
+    isrc: Option<String>,
+    platform_id: Option<String>,
+}
+
+impl Ident {
+    /// (ISRCs, platform ids).
+    fn split(idents: Vec<Ident>) -> (Vec<String>, Vec<String>) {
+        let isrcs = idents.iter().filter_map(|i| i.isrc.clone()).collect();
+        (isrcs, idents.into_iter().filter_map(|i| i.platform_id).collect())
+    }
 }
 
 /// Shares claimed on one track for one territory and day that add up to more than

@@ -587,6 +587,17 @@ async fn every_conflict(conn: &mut sqlx::PgConnection) -> Vec<String> {
     all
 }
 
+/// Detection over everything, rolled back, changes nothing the files' detection left.
+async fn as_everything_finds(pool: &PgPool, when: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    let incremental = every_conflict(&mut tx).await;
+    let outcome = detect::detect(&mut tx, &Scope::All).await.unwrap();
+    let full = every_conflict(&mut tx).await;
+    tx.rollback().await.unwrap();
+    assert_eq!(outcome, Outcome::default(), "{when}");
+    assert_eq!(incremental, full, "{when}");
+}
+
 /// Detection after a file looks only at what the file's lines can change (see
 /// `detect::of_files`); this holds it to what looking at everything finds, file after
 /// file, a withdrawal included.
@@ -594,16 +605,6 @@ async fn every_conflict(conn: &mut sqlx::PgConnection) -> Vec<String> {
 async fn detection_after_each_file_finds_what_detection_over_everything_finds() {
     let (_, pool) = crate::helpers::fresh_database().await;
     let staff = staff(&pool).await;
-    // What detection over everything makes of the conflicts the files' detection left:
-    // (before, after, what it did), rolled back.
-    let everything = || async {
-        let mut tx = pool.begin().await.unwrap();
-        let before = every_conflict(&mut tx).await;
-        let outcome = detect::detect(&mut tx, &Scope::All).await.unwrap();
-        let after = every_conflict(&mut tx).await;
-        tx.rollback().await.unwrap();
-        (before, after, outcome)
-    };
     // An overlap holding the US from March (two files), then more US revenue for it.
     let (overlap, _) = overlap(&pool).await;
     let foreign = deal(&pool, "USD", "0", &["1"], "2026-01").await;
@@ -620,9 +621,7 @@ async fn detection_after_each_file_finds_what_detection_over_everything_finds() 
         unmatched(Some("QZZZZ2600009"), None, "0.70"),
     ];
     load(&pool, month("2026-04"), &april).await;
-    let (incremental, full, outcome) = everything().await;
-    assert_eq!(outcome, Outcome::default(), "after April");
-    assert_eq!(incremental, full, "after April");
+    as_everything_finds(&pool, "after April").await;
 
     // More of each: the same collector again and a new one, another spelling, the same
     // unmatched ISRC; lines that raise nothing.
@@ -636,9 +635,7 @@ async fn detection_after_each_file_finds_what_detection_over_everything_finds() 
         unmatched(Some("QZZZZ2600009"), None, "0.30"),
     ];
     let may_file = load(&pool, month("2026-05"), &may).await;
-    let (incremental, full, outcome) = everything().await;
-    assert_eq!(outcome, Outcome::default(), "after May");
-    assert_eq!(incremental, full, "after May");
+    as_everything_finds(&pool, "after May").await;
     let held: Option<Decimal> =
         sqlx::query_scalar("SELECT held FROM conflicts WHERE kind = 'overlapping_claims'")
             .fetch_one(&pool)
@@ -648,9 +645,7 @@ async fn detection_after_each_file_finds_what_detection_over_everything_finds() 
 
     // May withdrawn: its new collector's conflict goes, the others are as in April.
     app::ingestion::ssr::withdraw(&pool, may_file, staff).await.unwrap();
-    let (incremental, full, outcome) = everything().await;
-    assert_eq!(outcome, Outcome::default(), "after May was withdrawn");
-    assert_eq!(incremental, full, "after May was withdrawn");
+    as_everything_finds(&pool, "after May was withdrawn").await;
     let dismissed: Vec<String> =
         sqlx::query_scalar("SELECT subject FROM conflicts WHERE status = 'dismissed'")
             .fetch_all(&pool)
