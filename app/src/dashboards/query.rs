@@ -125,26 +125,33 @@ impl Summary {
         }
     }
 
-    /// Its columns month, track_id, platform, territory and usage_type (NULL where it
-    /// lacks them).
+    /// Its columns month, track_id, release_id, platform, territory and usage_type
+    /// (NULL where it lacks them).
     fn columns(self) -> &'static str {
         match self {
             Summary::Revenue => {
-                "s.accounting_month AS month, s.track_id, s.platform, s.territory, s.usage_type"
+                "s.accounting_month AS month, s.track_id, NULL::bigint AS release_id, \
+                 s.platform, s.territory, s.usage_type"
             }
             Summary::Labels => {
-                "s.accounting_month AS month, NULL::bigint AS track_id, s.platform, \
-                 s.territory, s.usage_type"
+                "s.accounting_month AS month, NULL::bigint AS track_id, \
+                 NULL::bigint AS release_id, s.platform, s.territory, s.usage_type"
             }
             Summary::Tracks => {
-                "s.accounting_month AS month, s.track_id, NULL::text AS platform, \
+                "s.accounting_month AS month, s.track_id, s.release_id, NULL::text AS platform, \
                  NULL::char(2) AS territory, NULL::text AS usage_type"
             }
             Summary::TrackTotals => {
-                "NULL::date AS month, s.track_id, NULL::text AS platform, \
+                "NULL::date AS month, s.track_id, s.release_id, NULL::text AS platform, \
                  NULL::char(2) AS territory, NULL::text AS usage_type"
             }
         }
+    }
+
+    /// Whether its rows carry their track's release (the per-track roll-ups do:
+    /// migration 14), so releases and artists need no look at `tracks`.
+    fn has_releases(self) -> bool {
+        matches!(self, Summary::Tracks | Summary::TrackTotals)
     }
 
     /// Amount, priced and awaiting of a label's (`gross`) or the reporting currency's
@@ -237,13 +244,18 @@ fn with_rows<'a>(
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
-/// carries ('' for suspense), and the joins that find it.
-fn key_of(by: Dimension) -> (&'static str, &'static str, &'static str) {
+/// carries ('' for suspense), and the joins that find it: through the rows' release
+/// when they carry it (`releases`), else through their track.
+fn key_of(by: Dimension, releases: bool) -> (&'static str, &'static str, &'static str) {
     const TRACKS: &str = " LEFT JOIN tracks t ON t.id = rows.track_id";
     const RELEASES: &str =
         " LEFT JOIN tracks t ON t.id = rows.track_id LEFT JOIN releases r ON r.id = t.release_id";
     const ID: &str = "coalesce(g.id::text, '')";
     match by {
+        Dimension::Release if releases => ("rows.release_id", ID, ""),
+        Dimension::Artist if releases => {
+            ("r.artist_id", ID, " LEFT JOIN releases r ON r.id = rows.release_id")
+        }
         Dimension::Month => ("rows.month", "to_char(g.id, 'YYYY-MM')", ""),
         Dimension::Platform => ("rows.platform", "g.id", ""),
         Dimension::Territory => ("rows.territory", "g.id::text", ""),
@@ -280,19 +292,22 @@ pub async fn table(
         return Ok(earnings::of(pool, *artist, currency).await?.table(filters, state, page));
     }
     let by = state.by;
-    let (id, key, joins) = key_of(by);
+    let needs = Needs::of(by);
+    let summary = needs.with(filters, None).table();
+    let (id, key, joins) = key_of(by, summary.has_releases());
     let (name, name_join) = name_of(by);
     let name = if name.is_empty() { key } else { name };
-    let needs = Needs::of(by);
     let mut q = with_rows(source, filters, None, needs);
     // A label's all-time rows are one per track already: grouping 10,000 rows into as
     // many groups is most of such a statement's time.
-    let per_track = matches!(source, Source::Label { .. })
-        && needs.with(filters, None).table() == Summary::TrackTotals;
-    // Releases and artists are found through each row's track: summed per track first,
-    // a label's year is its tracks' rows, not twelve times as many.
-    let rows = if joins.is_empty() || per_track {
+    let per_track = matches!(source, Source::Label { .. }) && summary == Summary::TrackTotals;
+    // Artists are found through each row's release (or track): summed per release (or
+    // track) first, a label's year is its releases' rows, not twelve times its tracks'.
+    let rows = if joins.is_empty() {
         "rows"
+    } else if summary.has_releases() {
+        "(SELECT release_id, sum(units) AS units, sum(amount) AS amount, \
+         sum(priced) AS priced, sum(awaiting) AS awaiting FROM rows GROUP BY release_id) rows"
     } else {
         "(SELECT track_id, sum(units) AS units, sum(amount) AS amount, sum(priced) AS priced, \
          sum(awaiting) AS awaiting FROM rows GROUP BY track_id) rows"

@@ -291,12 +291,14 @@ async fn roll_up(tx: &mut PgConnection, keys: &Keys) -> Result<(), AppError> {
     sqlx::query!(
         r#"
         INSERT INTO track_summary
-            (accounting_month, track_id, label_id, units, gross, gross_units, gross_awaiting,
-             net, held, reporting_gross, reporting_units, reporting_awaiting)
+            (accounting_month, track_id, label_id, release_id, units, gross, gross_units,
+             gross_awaiting, net, held, reporting_gross, reporting_units, reporting_awaiting)
         WITH keys AS (
             SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
         )
-        SELECT s.accounting_month, s.track_id, max(s.label_id), sum(s.units)::bigint,
+        SELECT s.accounting_month, s.track_id, max(s.label_id),
+               (SELECT t.release_id FROM tracks t WHERE t.id = s.track_id),
+               sum(s.units)::bigint,
                coalesce(sum(s.gross), 0),
                coalesce(sum(s.units) FILTER (WHERE s.gross IS NOT NULL), 0)::bigint,
                count(*) FILTER (WHERE s.gross IS NULL), coalesce(sum(s.net), 0),
@@ -326,12 +328,13 @@ async fn totals_delta(tx: &mut PgConnection, keys: &Keys, sign: i64) -> Result<(
     sqlx::query!(
         r#"
         INSERT INTO track_totals AS t
-            (track_id, label_id, months, units, gross, gross_units, gross_awaiting, net, held,
-             reporting_gross, reporting_units, reporting_awaiting)
+            (track_id, label_id, release_id, months, units, gross, gross_units, gross_awaiting,
+             net, held, reporting_gross, reporting_units, reporting_awaiting)
         WITH keys AS (
             SELECT DISTINCT track_id, month FROM UNNEST($1::bigint[], $2::date[]) AS k(track_id, month)
         )
-        SELECT s.track_id, s.label_id, $3 * count(*), $3 * sum(s.units)::bigint,
+        SELECT s.track_id, s.label_id, max(s.release_id), $3 * count(*),
+               $3 * sum(s.units)::bigint,
                $3 * sum(s.gross), $3 * sum(s.gross_units)::bigint,
                $3 * sum(s.gross_awaiting)::bigint, $3 * sum(s.net), $3 * sum(s.held),
                $3 * sum(s.reporting_gross), $3 * sum(s.reporting_units)::bigint,
@@ -341,6 +344,7 @@ async fn totals_delta(tx: &mut PgConnection, keys: &Keys, sign: i64) -> Result<(
         GROUP BY s.track_id, s.label_id
         ORDER BY 2, 1
         ON CONFLICT (coalesce(track_id, 0), coalesce(label_id, 0)) DO UPDATE SET
+            release_id = coalesce(t.release_id, excluded.release_id),
             months = t.months + excluded.months,
             units = t.units + excluded.units,
             gross = t.gross + excluded.gross,

@@ -326,3 +326,81 @@ async fn an_advance_is_corrected_or_removed_but_never_below_what_was_recouped() 
     let gone = staff.call("remove_advance", &[("advance_id", second.as_str())]).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
+
+/// `label_artists` as kept, and as counted afresh from the credits.
+async fn label_artists(
+    pool: &sqlx::PgPool,
+) -> (Vec<(i64, i64, i64, i64)>, Vec<(i64, i64, i64, i64)>) {
+    let kept = sqlx::query_as(
+        "SELECT label_id, artist_id, releases, tracks FROM label_artists ORDER BY 1, 2",
+    );
+    let fresh = sqlx::query_as(
+        "SELECT r.label_id, ta.artist_id, count(DISTINCT t.release_id), count(*)
+         FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+         JOIN releases r ON r.id = t.release_id
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    );
+    (kept.fetch_all(pool).await.unwrap(), fresh.fetch_all(pool).await.unwrap())
+}
+
+#[tokio::test]
+async fn a_labels_artists_are_counted_again_whenever_credits_change() {
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    let same = |(kept, fresh): (Vec<(i64, i64, i64, i64)>, Vec<_>), when: &str| {
+        assert!(!fresh.is_empty());
+        assert_eq!(kept, fresh, "label_artists {when}");
+    };
+    same(label_artists(&app.pool).await, "after the catalog was made");
+
+    let staff = staff_of(&app).await;
+    let release: i64 = sqlx::query_scalar("SELECT release_id FROM tracks WHERE id = $1")
+        .bind(catalog.track_a)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let release = release.to_string();
+    let track = |id: &str, featured: &str| {
+        [
+            ("track_id", id.to_string()),
+            ("release_id", release.clone()),
+            ("isrc", "USAAA2600077".to_string()),
+            ("title", "Second Side".to_string()),
+            ("track_number", "7".to_string()),
+            ("duration", "2:10".to_string()),
+            ("main_artist", "Artist A".to_string()),
+            ("featured_artists", featured.to_string()),
+            ("platform_ids", String::new()),
+        ]
+    };
+    let added = saved(&staff, "save_track", &pairs(&track("0", "Artist B; Ode"))).await;
+    same(label_artists(&app.pool).await, "after a track with guests was added");
+    let guests: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM label_artists c JOIN artists a ON a.id = c.artist_id
+         WHERE c.label_id = $1 AND a.name IN ('Artist B', 'Ode')",
+    )
+    .bind(catalog.label_a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(guests, 2, "both guests are now artists of label A");
+
+    saved(&staff, "save_track", &pairs(&track(&added.to_string(), ""))).await;
+    same(label_artists(&app.pool).await, "after the guests were taken off");
+    sqlx::query("DELETE FROM tracks WHERE id = $1")
+        .bind(catalog.track_a2)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    same(label_artists(&app.pool).await, "after a track was deleted");
+
+    // What the label's home page counts: its artists, as credited now.
+    user(&app.pool, "mgr@label.test", Role::LabelManager, Link::Label(catalog.label_a)).await;
+    let manager = app.browser();
+    manager.login_ok("mgr@label.test", PASSWORD).await;
+    let body: serde_json::Value = manager.call("label_catalog", &[]).await.json().await.unwrap();
+    let artists: Vec<&str> =
+        body["artists"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(artists, ["Artist A"], "A2's only track is gone, and so are the guests");
+    assert_eq!(body["artist_count"], 1);
+}

@@ -113,10 +113,14 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
     };
     let slice = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
     let track = "accounting_month, coalesce(track_id, 0)";
-    // revenue_summary with each track's month's label, as track_summary keeps it.
-    let months_label = "(SELECT *, max(label_id) OVER (PARTITION BY accounting_month,
-                               coalesce(track_id, 0)) AS month_label
-                        FROM revenue_summary) s";
+    // revenue_summary with each row's track's release (which the per-track roll-ups
+    // carry), and each track's month's label, as track_summary keeps it.
+    let with_release = "(SELECT s.*, t.release_id FROM revenue_summary s
+                         LEFT JOIN tracks t ON t.id = s.track_id) s";
+    let months_label = "(SELECT s.*, t.release_id, max(s.label_id) OVER (
+                               PARTITION BY s.accounting_month, coalesce(s.track_id, 0))
+                               AS month_label
+                        FROM revenue_summary s LEFT JOIN tracks t ON t.id = s.track_id) s";
     let mut found = Vec::new();
     // Per roll-up: its key columns as kept, the same from revenue_summary, grouped by.
     for (table, kept_key, fresh_key, from, group) in [
@@ -129,15 +133,16 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
         ),
         (
             "track_summary",
-            format!("{track}, coalesce(label_id, 0)"),
-            format!("{track}, coalesce(max(label_id), 0)"),
-            "revenue_summary",
+            format!("{track}, coalesce(label_id, 0), coalesce(release_id, 0)"),
+            format!("{track}, coalesce(max(label_id), 0), coalesce(max(release_id), 0)"),
+            with_release,
             track.to_string(),
         ),
         (
             "track_totals",
-            "coalesce(track_id, 0), coalesce(label_id, 0), months".to_string(),
-            "coalesce(track_id, 0), coalesce(month_label, 0), \
+            "coalesce(track_id, 0), coalesce(label_id, 0), coalesce(release_id, 0), months"
+                .to_string(),
+            "coalesce(track_id, 0), coalesce(month_label, 0), coalesce(max(release_id), 0), \
              count(DISTINCT accounting_month)"
                 .to_string(),
             months_label,
