@@ -61,6 +61,10 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     // A file's grains are grouped and joined in memory rather than spilled to disk; the
     // setting ends with the caller's transaction.
     sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    // Grains grouped by sorting in the track index's order, in which they are written:
+    // hashed, a month's million groups spilled to disk and were sorted again after
+    // (a month of 1M facts: 29 -> 22 s for this statement, with the fence below).
+    sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
         Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),
@@ -94,7 +98,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
                    usage_type, currency, sum(units)::bigint AS units, sum(gross) AS gross
             FROM stream_facts
             WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))
-            GROUP BY report_file_id, accounting_month, track_id, platform, territory,
+            GROUP BY track_id, accounting_month, report_file_id, platform, territory,
                      usage_type, currency
             -- A withdrawn file's lines and their reversals cancel out: nothing to keep.
             HAVING sum(gross) <> 0 OR sum(units) <> 0
@@ -149,6 +153,10 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
                 ORDER BY h.released_at DESC
                 LIMIT 1
             ) s ON true
+            -- Not folded into the statements below: they name hold_reason five times,
+            -- and folded, each would look at the holds again (148,000 lookups each for a
+            -- month of 1M facts).
+            OFFSET 0
         ),
         shared AS (
             SELECT p.*,
@@ -183,6 +191,7 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     )
     .execute(&mut *tx)
     .await?;
+    sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
     analyze_if_grown(tx, &["ledger"], written.rows_affected()).await?;
     // Files allocated for the first time are added to the summaries; anything that
     // replaced ledger rows is summed again from the ledger.
