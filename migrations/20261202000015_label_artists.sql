@@ -24,6 +24,11 @@ CREATE TABLE label_artists (
 CREATE FUNCTION label_artists_recount(artists bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A statement that changed no credit (a track's old credits cleared when it had
+    -- none) changes no count.
+    IF cardinality(artists) = 0 THEN
+        RETURN;
+    END IF;
     PERFORM pg_advisory_xact_lock(7162306874626174); -- "label_artists"
     DELETE FROM label_artists WHERE artist_id IN (SELECT unnest(artists));
     INSERT INTO label_artists (label_id, artist_id, releases, tracks)
