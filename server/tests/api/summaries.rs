@@ -214,6 +214,10 @@ async fn summaries_equal_the_facts_and_the_ledger_after_every_kind_of_change() {
         .unwrap();
     tx.commit().await.unwrap();
     assert_summaries_current(&pool, "after the rate arrived").await;
+    // Another platform's report of the same month and tracks: its rows join theirs.
+    let apple = [fact(&pool, &euro, "DE", "1.50").await, fact(&pool, &euro, "GB", "0.75").await];
+    crate::conflicts::load_on(&pool, month("2026-03"), "apple_music", &apple).await;
+    assert_summaries_current(&pool, "after another platform's report of the month").await;
 
     // The unmatched lines are matched to the euro track, then the conflict is decided.
     let isrc: String = sqlx::query_scalar("SELECT isrc::text FROM tracks WHERE id = $1")
