@@ -231,13 +231,10 @@ async fn analyze_if_grown(tx: &mut PgConnection, written: u64) -> Result<(), App
     super::ledger::analyze_if_grown(tx, &SUMMARIES, written).await
 }
 
-/// Summary keys: (track, month) pairs, track 0 for a month's suspense, and the
-/// platforms of the lines behind them: the only summary rows of those pairs that
-/// allocating the files can change.
+/// Summary keys: (track, month) pairs, track 0 for a month's suspense.
 struct Keys {
     tracks: Vec<i64>,
     months: Vec<NaiveDate>,
-    platforms: Vec<String>,
 }
 
 impl Keys {
@@ -250,11 +247,9 @@ impl Keys {
     ) -> Result<Keys, AppError> {
         let found = sqlx::query!(
             r#"
-            SELECT track_id, accounting_month AS "month!: NaiveDate",
-                   array_agg(DISTINCT platform) AS "platforms!"
+            SELECT DISTINCT track_id, accounting_month AS "month!: NaiveDate"
             FROM stream_facts
             WHERE report_file_id = ANY ($1) AND ($2::bigint[] IS NULL OR track_id = ANY ($2))
-            GROUP BY track_id, accounting_month
             "#,
             files,
             tracks as _
@@ -262,10 +257,8 @@ impl Keys {
         .fetch_all(&mut *tx)
         .await?;
         // A line matched after the fact leaves its month's suspense: sum that again too.
-        let mut keys = Keys { tracks: Vec::new(), months: Vec::new(), platforms: Vec::new() };
-        let mut platforms = std::collections::BTreeSet::new();
+        let mut keys = Keys { tracks: Vec::new(), months: Vec::new() };
         for key in found {
-            platforms.extend(key.platforms);
             if key.track_id.is_some() || tracks.is_none() {
                 keys.tracks.push(key.track_id.unwrap_or(0));
                 keys.months.push(key.month);
@@ -275,7 +268,6 @@ impl Keys {
                 keys.months.push(key.month);
             }
         }
-        keys.platforms = platforms.into_iter().collect();
         Ok(keys)
     }
 }
@@ -405,10 +397,6 @@ async fn label_delta(tx: &mut PgConnection, keys: &Keys, sign: i64) -> Result<()
                $3 * count(*) FILTER (WHERE s.reporting_gross IS NULL)
         FROM revenue_summary s
         JOIN keys k ON coalesce(s.track_id, 0) = k.track_id AND s.accounting_month = k.month
-        -- The keys' other platforms' rows are summed again unchanged: taking them out
-        -- and adding them back read a month's other reports for each new one (650,000
-        -- rows twice to add a file of 100,000 lines beside a month of 1M).
-        WHERE s.platform = ANY ($4)
         GROUP BY s.accounting_month, s.label_id, s.platform, s.territory, s.usage_type
         ORDER BY 2, 1
         ON CONFLICT (coalesce(label_id, 0), accounting_month, platform, territory, usage_type)
@@ -426,8 +414,7 @@ async fn label_delta(tx: &mut PgConnection, keys: &Keys, sign: i64) -> Result<()
         "#,
         &keys.tracks,
         &keys.months as _,
-        sign,
-        &keys.platforms
+        sign
     )
     .execute(&mut *tx)
     .await?;
