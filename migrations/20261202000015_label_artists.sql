@@ -40,37 +40,31 @@ BEGIN
     GROUP BY r.label_id, ta.artist_id;
 END $$;
 
-CREATE FUNCTION label_artists_after_insert() RETURNS trigger
+-- One function for the three triggers: each statement below names a transition table
+-- that only its own event's trigger has, and only that branch runs.
+CREATE FUNCTION label_artists_after_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM label_artists_recount(array(SELECT DISTINCT artist_id FROM new_credits));
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION label_artists_after_delete() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM label_artists_recount(array(SELECT DISTINCT artist_id FROM old_credits));
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION label_artists_after_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM label_artists_recount(array(
-        SELECT artist_id FROM old_credits UNION SELECT artist_id FROM new_credits));
+    IF TG_OP = 'INSERT' THEN
+        PERFORM label_artists_recount(array(SELECT DISTINCT artist_id FROM new_credits));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM label_artists_recount(array(SELECT DISTINCT artist_id FROM old_credits));
+    ELSE
+        PERFORM label_artists_recount(array(
+            SELECT artist_id FROM old_credits UNION SELECT artist_id FROM new_credits));
+    END IF;
     RETURN NULL;
 END $$;
 
 -- A statement trigger with transition tables takes one event each.
 CREATE TRIGGER label_artists_insert AFTER INSERT ON track_artists
     REFERENCING NEW TABLE AS new_credits
-    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_change();
 CREATE TRIGGER label_artists_delete AFTER DELETE ON track_artists
     REFERENCING OLD TABLE AS old_credits
-    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_change();
 CREATE TRIGGER label_artists_update AFTER UPDATE ON track_artists
     REFERENCING OLD TABLE AS old_credits NEW TABLE AS new_credits
-    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION label_artists_after_change();
 
 SELECT label_artists_recount(array(SELECT id FROM artists));

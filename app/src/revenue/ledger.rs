@@ -61,10 +61,6 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     // A file's grains are grouped and joined in memory rather than spilled to disk; the
     // setting ends with the caller's transaction.
     sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
-    // Grains grouped by sorting in the track index's order, in which they are written:
-    // hashed, a month's million groups spilled to disk and were sorted again after
-    // (a month of 1M facts: 29 -> 22 s for this statement, with the fence below).
-    sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
         Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),
@@ -87,6 +83,10 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    // Grains grouped by sorting in the track index's order, in which they are written:
+    // hashed, a month's million groups spilled to disk and were sorted again after
+    // (a month of 1M facts: 29 -> 22 s for this statement, with the fence below).
+    sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
     let written = sqlx::query!(
         r#"
         INSERT INTO ledger

@@ -117,10 +117,11 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
     // carry), and each track's month's label, as track_summary keeps it.
     let with_release = "(SELECT s.*, t.release_id FROM revenue_summary s
                          LEFT JOIN tracks t ON t.id = s.track_id) s";
-    let months_label = "(SELECT s.*, t.release_id, max(s.label_id) OVER (
-                               PARTITION BY s.accounting_month, coalesce(s.track_id, 0))
-                               AS month_label
-                        FROM revenue_summary s LEFT JOIN tracks t ON t.id = s.track_id) s";
+    let months_label = format!(
+        "(SELECT s.*, max(s.label_id) OVER (
+                 PARTITION BY s.accounting_month, coalesce(s.track_id, 0)) AS month_label
+          FROM {with_release}) s"
+    );
     let mut found = Vec::new();
     // Per roll-up: its key columns as kept, the same from revenue_summary, grouped by.
     for (table, kept_key, fresh_key, from, group) in [
@@ -145,7 +146,7 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
             "coalesce(track_id, 0), coalesce(month_label, 0), coalesce(max(release_id), 0), \
              count(DISTINCT accounting_month)"
                 .to_string(),
-            months_label,
+            months_label.as_str(),
             "coalesce(track_id, 0), coalesce(month_label, 0)".to_string(),
         ),
     ] {
