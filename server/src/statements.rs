@@ -40,7 +40,7 @@ pub async fn csv(
         Ok(user) => user,
         Err(refused) => return refused,
     };
-    let statement = match statement(&state.pool, user.scope(), run_id, payee_id).await {
+    let statement = match statement(&state.pool, user.scope(), run_id, payee_id, None).await {
         Ok(statement) => statement,
         Err(error) => return error_response(&error),
     };

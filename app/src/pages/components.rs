@@ -170,7 +170,8 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     }
 }
 
-/// The outcome of a form's action: its error, or `success` once it succeeded.
+/// The outcome of a form's action: its error, or `success` once it succeeded, and
+/// while it runs, that it does (a payout run's calculation takes seconds).
 pub fn action_feedback<I, O>(action: ServerAction<I>, success: &'static str) -> impl IntoView
 where
     I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
@@ -178,6 +179,9 @@ where
     ServerAction<I>: Copy,
 {
     move || {
+        if action.pending().get() {
+            return Some(view! { <p class="form-pending" role="status">"Working…"</p> }.into_any());
+        }
         action.value().get().map(|result| match result {
             Ok(_) => view! { <p class="form-ok" role="status">{success}</p> }.into_any(),
             Err(error) => {

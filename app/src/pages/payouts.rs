@@ -1,15 +1,16 @@
 //! Payout runs (label managers and staff) and statements (everyone, their own).
 
-use super::components::{WithUser, action_feedback, loaded};
+use super::components::{WithUser, action_feedback, loaded, thousands};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::payouts::{
-    Amount, CreatePayoutRun, PayoutRunAction, RunDetail, RunLabel, RunSummary, Runs, Statement,
-    StatementSummary, payout_run, payout_runs, payout_statement, payout_statements, status_label,
+    Amount, CreatePayoutRun, LINES_PER_PAGE, PayoutRunAction, RunDetail, RunLabel, RunSummary,
+    Runs, Statement, StatementSummary, payout_run, payout_runs, payout_statement,
+    payout_statements, status_label,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 const MANAGERS: &[Role] = &[Role::LabelManager, Role::Staff];
 const EVERYONE: &[Role] = &[Role::Artist, Role::LabelManager, Role::Staff];
@@ -354,15 +355,17 @@ pub fn StatementPage() -> impl IntoView {
 #[component]
 fn StatementLoader(staff: bool) -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let statement = Resource::new(
         move || {
             let params = params.read();
             let id = |key: &str| params.get(key).and_then(|v| v.parse::<i64>().ok());
-            (id("run"), id("payee"))
+            let page = query.read().get("page").and_then(|p| p.parse::<i64>().ok());
+            (id("run"), id("payee"), page)
         },
         |ids| async move {
             match ids {
-                (Some(run), Some(payee)) => payout_statement(run, payee).await,
+                (Some(run), Some(payee), page) => payout_statement(run, payee, page).await,
                 _ => Err(AppError::NotFound),
             }
         },
@@ -373,7 +376,16 @@ fn StatementLoader(staff: bool) -> impl IntoView {
 /// `staff` see where each line came from (its report files and line numbers).
 #[component]
 fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
-    let Statement { run, summary: s, by_platform, lines } = statement;
+    let pages = statement.pages();
+    let Statement { run, summary: s, by_platform, lines, line_count, page } = statement;
+    let here = format!("/statements/{}/{}", run.id, s.payee_id);
+    let first = (page - 1) * LINES_PER_PAGE + 1;
+    let shown = format!(
+        "Lines {} to {} of {}; the CSV has every line.",
+        thousands(first.min(line_count)),
+        thousands((first + lines.len() as i64 - 1).max(0)),
+        thousands(line_count)
+    );
     let currency = run.currency.clone();
     let money = {
         let currency = currency.clone();
@@ -422,7 +434,7 @@ fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
                 <h2>"Lines"</h2>
                 <p class="small muted">
                     "What changed since the last statement, per track, platform, territory and "
-                    "month. Lines are rounded so they add up to the rounded earnings."
+                    "month. Lines are rounded so they add up to the rounded earnings. " {shown}
                 </p>
                 <table class="table statement-lines">
                     <thead>
@@ -458,7 +470,22 @@ fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                <LinePages here page pages />
             </section>
         </article>
     }
+}
+
+#[component]
+fn LinePages(here: String, page: i64, pages: i64) -> impl IntoView {
+    (pages > 1).then(|| {
+        let to = move |page: i64| format!("{here}?page={page}");
+        view! {
+            <nav class="pager no-print" aria-label="Pages of lines">
+                {(page > 1).then(|| view! { <a href=to(page - 1)>"Previous"</a> })}
+                <span>{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! { <a href=to(page + 1)>"Next"</a> })}
+            </nav>
+        }
+    })
 }

@@ -96,7 +96,20 @@ pub struct Statement {
     pub summary: StatementSummary,
     /// Earnings per platform: name and amount.
     pub by_platform: Vec<(String, Amount)>,
+    /// One page of the lines ([`LINES_PER_PAGE`]); the CSV has them all.
     pub lines: Vec<StatementLine>,
+    pub line_count: i64,
+    pub page: i64,
+}
+
+/// A label's payee has a line per track, platform, territory and month: tens of
+/// thousands a year, which a page cannot carry (a 3 MB page for 13,000 lines).
+pub const LINES_PER_PAGE: i64 = 200;
+
+impl Statement {
+    pub fn pages(&self) -> i64 {
+        ((self.line_count + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1)
+    }
 }
 
 /// A label a run can be made for, and where its next run would start.
@@ -163,9 +176,14 @@ pub async fn payout_statements() -> Result<Vec<(RunSummary, StatementSummary)>, 
 }
 
 #[server(prefix = "/api", endpoint = "payout_statement")]
-pub async fn payout_statement(run_id: i64, payee_id: i64) -> Result<Statement, AppError> {
+pub async fn payout_statement(
+    run_id: i64,
+    payee_id: i64,
+    #[server(default)] page: Option<i64>,
+) -> Result<Statement, AppError> {
     let user = crate::auth::ssr::require_user().await?;
-    ssr::statement(&crate::db::pool()?, user.scope(), run_id, payee_id).await
+    let page = Some(page.unwrap_or(1));
+    ssr::statement(&crate::db::pool()?, user.scope(), run_id, payee_id, page).await
 }
 
 /// Human words for a run's status.

@@ -9,7 +9,7 @@
 //! when at least the payee's minimum, else nothing; the rest is carried, exactly.
 
 use super::{Amount, RunActions, RunDetail, RunLabel, RunSummary, Runs, Statement};
-use super::{StatementLine, StatementSummary};
+use super::{LINES_PER_PAGE, StatementLine, StatementSummary};
 use crate::auth::{Scope, SessionUser};
 use crate::domain::{Currency, Month, Role};
 use crate::error::AppError;
@@ -619,7 +619,13 @@ pub async fn statement(
     scope: Scope,
     run_id: i64,
     payee_id: i64,
+    page: Option<i64>,
 ) -> Result<Statement, AppError> {
+    // A page of lines for the statement's page; all of them (None) for its CSV.
+    let (limit, offset) = match page {
+        Some(page) => (Some(LINES_PER_PAGE), (page.max(1) - 1) * LINES_PER_PAGE),
+        None => (None, 0),
+    };
     let summary = statement_summaries(pool, scope, run_id, Some(payee_id))
         .await?
         .pop()
@@ -638,10 +644,13 @@ pub async fn statement(
         JOIN tracks t ON t.id = l.track_id
         JOIN platforms pl ON pl.code = l.platform
         WHERE l.run_id = $1 AND l.payee_id = $2
-        ORDER BY l.accounting_month, t.title, pl.name, l.territory
+        ORDER BY l.accounting_month, t.title, pl.name, l.territory, l.track_id
+        LIMIT $3 OFFSET $4
         "#,
         run_id,
-        payee_id
+        payee_id,
+        limit,
+        offset
     )
     .fetch_all(pool)
     .await?;
@@ -678,5 +687,13 @@ pub async fn statement(
     {
         by_platform.push((row.platform, amount(row.shown, row.exact)));
     }
-    Ok(Statement { run, summary, by_platform, lines })
+    let line_count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM statement_lines WHERE run_id = $1 AND payee_id = $2"#,
+        run_id,
+        payee_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let page = page.unwrap_or(1).max(1);
+    Ok(Statement { run, summary, by_platform, lines, line_count, page })
 }

@@ -200,9 +200,64 @@ async fn an_approved_run_is_final_and_one_run_is_made_at_a_time() {
         .execute(&pool)
         .await;
     assert!(changed.is_err(), "the database refuses to change an approved statement");
+    // Its lines are checked per statement: each kind of write is refused, and one that
+    // touches no approved line still passes.
+    let copy = "INSERT INTO statement_lines SELECT run_id, payee_id, track_id, 'deezer', \
+                territory, accounting_month, units, earnings, held, earnings_rounded \
+                FROM statement_lines WHERE run_id = $1";
+    for write in [
+        "UPDATE statement_lines SET held = held + 1 WHERE run_id = $1",
+        "DELETE FROM statement_lines WHERE run_id = $1",
+        copy,
+    ] {
+        let refused = sqlx::query(write).bind(draft).execute(&pool).await.unwrap_err();
+        assert!(refused.to_string().contains("is final"), "{write}: {refused}");
+    }
+    let none = sqlx::query("DELETE FROM statement_lines WHERE run_id = $1")
+        .bind(draft + 1)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(none.rows_affected(), 0);
     let earlier = payouts::create(&pool, &by, d.label, month("2025-03")).await.unwrap_err();
     assert!(earlier.to_string().contains("already cover up to 2025-03"), "{earlier}");
     payouts::act(&pool, &by, draft, Action::MarkPaid).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_statement_page_shows_a_page_of_lines_and_its_csv_has_them_all() {
+    let (_, pool) = fresh_database().await;
+    let by = staff(&pool).await;
+    let d = deal(&pool, "USD", "0", &["1"], "2024-01").await;
+    let markets = ["US", "GB", "DE", "FR", "BR", "JP", "MX", "SE", "CA", "AU", "ES", "IT"];
+    let mut months = Vec::new();
+    let mut m = month("2024-01");
+    for _ in 0..17 {
+        let lines: Vec<Line> = markets
+            .iter()
+            .map(|&territory| Line { territory, ..line(Some(d.track), "1.01", "USD") })
+            .collect();
+        report(&pool, m, &lines).await;
+        months.push(m);
+        m = m.next();
+    }
+    let last = *months.last().unwrap();
+    let run = payouts::create(&pool, &by, d.label, last).await.unwrap();
+    let payee = d.payees[0];
+    let count = (markets.len() * months.len()) as i64;
+    assert!(count > app::payouts::LINES_PER_PAGE, "more lines than a page");
+
+    let first = payouts::statement(&pool, by.scope(), run, payee, Some(1)).await.unwrap();
+    let second = payouts::statement(&pool, by.scope(), run, payee, Some(2)).await.unwrap();
+    let all = payouts::statement(&pool, by.scope(), run, payee, None).await.unwrap();
+    assert_eq!(first.lines.len() as i64, app::payouts::LINES_PER_PAGE);
+    assert_eq!(second.lines.len() as i64, count - app::payouts::LINES_PER_PAGE);
+    assert_eq!((first.line_count, first.pages(), second.page), (count, 2, 2));
+    assert_eq!(all.lines.len() as i64, count);
+    let paged: Vec<_> = first.lines.iter().chain(&second.lines).cloned().collect();
+    assert_eq!(paged, all.lines, "the pages are the whole statement, in order, once");
+    let sum: Decimal = all.lines.iter().map(|l| dec(&l.earnings)).sum();
+    assert_eq!(sum.to_string(), first.summary.earnings.shown, "the lines add up");
 }
 
 // Rounding and carrying never lose or create money, over random sequences of runs.
