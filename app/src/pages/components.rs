@@ -209,6 +209,25 @@ where
     count.into()
 }
 
+/// Previous and next links around "Page n of m", when there is more than one page;
+/// `href` gives a page's address.
+pub fn pager(
+    label: &'static str,
+    page: i64,
+    pages: i64,
+    href: impl Fn(i64) -> String,
+) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager no-print" aria-label=label>
+                {(page > 1).then(|| view! { <a href=href(page - 1)>"Previous"</a> })}
+                <span>{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! { <a href=href(page + 1)>"Next"</a> })}
+            </nav>
+        }
+    })
+}
+
 /// A headline number on a summary card.
 #[component]
 pub fn Stat(label: &'static str, value: String) -> impl IntoView {

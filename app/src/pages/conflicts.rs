@@ -2,7 +2,7 @@
 //! a conflict's page: the competing claims, the lines behind it, what it holds, its
 //! history, and the decisions staff can make.
 
-use super::components::{Stat, WithUser, action_feedback, cents, loaded, successes};
+use super::components::{Stat, WithUser, action_feedback, cents, loaded, pager, successes};
 use crate::conflicts::{
     ActOnConflicts, ClaimSide, ConflictDetail, ConflictRow, KINDS, LineGroup, Queue, QueueFilter,
     STATUSES, SetConflictAlertAmount, conflict_queue, get_conflict, kind_label,
@@ -151,7 +151,7 @@ fn QueueView(
         <section class="card">
             <QueueTable rows=queue.rows.clone() currency=currency.clone() can_act=queue.can_act selected />
         </section>
-        <Pages filter page=queue.page pages=queue.pages />
+        {pager("Pages", queue.page, queue.pages, move |page| queue_href(&filter, page))}
         {queue.can_act.then(|| view! { <AlertAmount currency=currency.clone() /> })}
     }
 }
@@ -339,19 +339,6 @@ fn QueueTable(
         </table>
     }
     .into_any()
-}
-
-#[component]
-fn Pages(filter: QueueFilter, page: i64, pages: i64) -> impl IntoView {
-    (pages > 1).then(|| {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                {(page > 1).then(|| view! { <a href=queue_href(&filter, page - 1)>"Previous"</a> })}
-                <span>{format!("Page {page} of {pages}")}</span>
-                {(page < pages).then(|| view! { <a href=queue_href(&filter, page + 1)>"Next"</a> })}
-            </nav>
-        }
-    })
 }
 
 #[component]

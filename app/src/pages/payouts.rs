@@ -1,6 +1,6 @@
 //! Payout runs (label managers and staff) and statements (everyone, their own).
 
-use super::components::{WithUser, action_feedback, loaded, thousands};
+use super::components::{WithUser, action_feedback, loaded, pager, thousands};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::payouts::{
@@ -470,22 +470,8 @@ fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <LinePages here page pages />
+                {pager("Pages of lines", page, pages, move |page| format!("{here}?page={page}"))}
             </section>
         </article>
     }
-}
-
-#[component]
-fn LinePages(here: String, page: i64, pages: i64) -> impl IntoView {
-    (pages > 1).then(|| {
-        let to = move |page: i64| format!("{here}?page={page}");
-        view! {
-            <nav class="pager no-print" aria-label="Pages of lines">
-                {(page > 1).then(|| view! { <a href=to(page - 1)>"Previous"</a> })}
-                <span>{format!("Page {page} of {pages}")}</span>
-                {(page < pages).then(|| view! { <a href=to(page + 1)>"Next"</a> })}
-            </nav>
-        }
-    })
 }

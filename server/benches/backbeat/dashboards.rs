@@ -209,8 +209,7 @@ pub async fn requests(bench: &mut Bench, database: &str, server: &Server) -> Res
     if transient > 0 {
         bench.notes.push(format!(
             "Dashboards: {transient} of {} pages answered 500 on their first load and 200 on \
-             the second (a panic reading a disposed signal while Leptos writes a Suspense's \
-             HTML; see the issue notes).",
+             the second (the server's log has the panic).",
             requests.len()
         ));
     }
