@@ -380,12 +380,16 @@ fn StatementView(statement: Statement, staff: bool) -> impl IntoView {
     let Statement { run, summary: s, by_platform, lines, line_count, page } = statement;
     let here = format!("/statements/{}/{}", run.id, s.payee_id);
     let first = (page - 1) * LINES_PER_PAGE + 1;
-    let shown = format!(
-        "Lines {} to {} of {}; the CSV has every line.",
-        thousands(first.min(line_count)),
-        thousands((first + lines.len() as i64 - 1).max(0)),
-        thousands(line_count)
-    );
+    let shown = if lines.is_empty() {
+        "No lines.".to_string()
+    } else {
+        format!(
+            "Lines {} to {} of {}; the CSV has every line.",
+            thousands(first),
+            thousands(first + lines.len() as i64 - 1),
+            thousands(line_count)
+        )
+    };
     let currency = run.currency.clone();
     let money = {
         let currency = currency.clone();

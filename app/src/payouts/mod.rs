@@ -106,9 +106,14 @@ pub struct Statement {
 /// thousands a year, which a page cannot carry (a 3 MB page for 13,000 lines).
 pub const LINES_PER_PAGE: i64 = 200;
 
+/// How many pages `lines` lines fill: at least one, empty.
+pub fn pages_of(lines: i64) -> i64 {
+    ((lines + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1)
+}
+
 impl Statement {
     pub fn pages(&self) -> i64 {
-        ((self.line_count + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1)
+        pages_of(self.line_count)
     }
 }
 

@@ -9,7 +9,7 @@
 //! when at least the payee's minimum, else nothing; the rest is carried, exactly.
 
 use super::{Amount, RunActions, RunDetail, RunLabel, RunSummary, Runs, Statement};
-use super::{LINES_PER_PAGE, StatementLine, StatementSummary};
+use super::{LINES_PER_PAGE, StatementLine, StatementSummary, pages_of};
 use crate::auth::{Scope, SessionUser};
 use crate::domain::{Currency, Month, Role};
 use crate::error::AppError;
@@ -621,17 +621,28 @@ pub async fn statement(
     payee_id: i64,
     page: Option<i64>,
 ) -> Result<Statement, AppError> {
-    // A page of lines for the statement's page; all of them (None) for its CSV.
-    let (limit, offset) = match page {
-        Some(page) => (Some(LINES_PER_PAGE), (page.max(1) - 1) * LINES_PER_PAGE),
-        None => (None, 0),
-    };
     let summary = statement_summaries(pool, scope, run_id, Some(payee_id))
         .await?
         .pop()
         .ok_or(AppError::NotFound)?;
     let run =
         summaries(pool, Scope::Everything, Some(run_id)).await?.pop().ok_or(AppError::NotFound)?;
+    let line_count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM statement_lines WHERE run_id = $1 AND payee_id = $2"#,
+        run_id,
+        payee_id
+    )
+    .fetch_one(pool)
+    .await?;
+    // A page of lines for the statement's page (past the last, the last); all of them
+    // (None) for its CSV.
+    let (limit, offset, page) = match page {
+        Some(page) => {
+            let page = page.clamp(1, pages_of(line_count));
+            (Some(LINES_PER_PAGE), (page - 1) * LINES_PER_PAGE, page)
+        }
+        None => (None, 0, 1),
+    };
     let lines = sqlx::query!(
         r#"
         SELECT l.track_id, t.isrc, t.title, pl.name AS platform, l.platform AS platform_code,
@@ -687,13 +698,5 @@ pub async fn statement(
     {
         by_platform.push((row.platform, amount(row.shown, row.exact)));
     }
-    let line_count = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM statement_lines WHERE run_id = $1 AND payee_id = $2"#,
-        run_id,
-        payee_id
-    )
-    .fetch_one(pool)
-    .await?;
-    let page = page.unwrap_or(1).max(1);
     Ok(Statement { run, summary, by_platform, lines, line_count, page })
 }

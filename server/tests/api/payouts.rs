@@ -250,6 +250,12 @@ async fn a_statement_page_shows_a_page_of_lines_and_its_csv_has_them_all() {
     let first = payouts::statement(&pool, by.scope(), run, payee, Some(1)).await.unwrap();
     let second = payouts::statement(&pool, by.scope(), run, payee, Some(2)).await.unwrap();
     let all = payouts::statement(&pool, by.scope(), run, payee, None).await.unwrap();
+    let past = payouts::statement(&pool, by.scope(), run, payee, Some(9)).await.unwrap();
+    assert_eq!(
+        (past.page, past.lines.clone()),
+        (2, second.lines.clone()),
+        "past the end: the last"
+    );
     assert_eq!(first.lines.len() as i64, app::payouts::LINES_PER_PAGE);
     assert_eq!(second.lines.len() as i64, count - app::payouts::LINES_PER_PAGE);
     assert_eq!((first.line_count, first.pages(), second.page), (count, 2, 2));
