@@ -193,6 +193,9 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     .await?;
     sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
     analyze_if_grown(tx, &["ledger"], written.rows_affected()).await?;
+    // The same decisions at their own grain, which replaces this table next (migration
+    // 17): written beside it until then.
+    super::terms::write(tx, &files, tracks).await?;
     // Files allocated for the first time are added to the summaries; anything that
     // replaced ledger rows is summed again from the ledger.
     if replaced == 0 && tracks.is_none() {

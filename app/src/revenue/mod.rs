@@ -16,6 +16,8 @@ pub mod matching;
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod summary;
+#[cfg(feature = "ssr")]
+pub mod terms;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateRow {
