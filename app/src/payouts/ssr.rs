@@ -627,13 +627,21 @@ pub async fn statement(
         .ok_or(AppError::NotFound)?;
     let run =
         summaries(pool, Scope::Everything, Some(run_id)).await?.pop().ok_or(AppError::NotFound)?;
-    let line_count = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM statement_lines WHERE run_id = $1 AND payee_id = $2"#,
+    // Earnings per platform, and from their lines' counts the statement's.
+    let platforms = sqlx::query!(
+        r#"
+        SELECT pl.name AS "platform!", sum(l.earnings_rounded)::text AS "shown!",
+               sum(l.earnings)::text AS "exact!", count(*) AS "lines!"
+        FROM statement_lines l JOIN platforms pl ON pl.code = l.platform
+        WHERE l.run_id = $1 AND l.payee_id = $2
+        GROUP BY pl.name ORDER BY sum(l.earnings) DESC
+        "#,
         run_id,
         payee_id
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
+    let line_count = platforms.iter().map(|p| p.lines).sum();
     // A page of lines for the statement's page (past the last, the last); all of them
     // (None) for its CSV.
     let (limit, offset, page) = match page {
@@ -665,7 +673,6 @@ pub async fn statement(
     )
     .fetch_all(pool)
     .await?;
-    let mut by_platform: Vec<(String, Amount)> = Vec::new();
     let lines = lines
         .into_iter()
         .map(|l| StatementLine {
@@ -682,21 +689,7 @@ pub async fn statement(
             held: amount(l.held_shown, l.held),
         })
         .collect();
-    for row in sqlx::query!(
-        r#"
-        SELECT pl.name AS "platform!", sum(l.earnings_rounded)::text AS "shown!",
-               sum(l.earnings)::text AS "exact!"
-        FROM statement_lines l JOIN platforms pl ON pl.code = l.platform
-        WHERE l.run_id = $1 AND l.payee_id = $2
-        GROUP BY pl.name ORDER BY sum(l.earnings) DESC
-        "#,
-        run_id,
-        payee_id
-    )
-    .fetch_all(pool)
-    .await?
-    {
-        by_platform.push((row.platform, amount(row.shown, row.exact)));
-    }
+    let by_platform =
+        platforms.into_iter().map(|p| (p.platform, amount(p.shown, p.exact))).collect();
     Ok(Statement { run, summary, by_platform, lines, line_count, page })
 }
