@@ -2,7 +2,11 @@
 //! set-based SQL. The `ledger` table keeps one row per fact group (and one for another
 //! party's decided part); the `allocations` view writes out each group's parts (the fee,
 //! each payee's split) as products of the group's gross, fee and shares (migration 11),
-//! and everything that reads the ledger reads that view.
+//! and everything that reads the ledger reads that view. What a group is under (state,
+//! contract, fee, rate, shares) is decided once per file, track, month and currency, in
+//! `terms` (`revenue::terms`), and each group takes its territory's terms: the ledger
+//! is the facts times their terms, at the group's grain, until it becomes a view of
+//! just that (docs/benchmarking.md).
 //!
 //! Each fact group (file x track x platform x territory x usage type x month x currency)
 //! lands in exactly one state:
@@ -83,9 +87,12 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    // What the grains' facts are under: decided once per file, track, month and currency
+    // (`terms`), not once per grain.
+    super::terms::write(tx, &files, tracks).await?;
     // Grains grouped by sorting in the track index's order, in which they are written:
     // hashed, a month's million groups spilled to disk and were sorted again after
-    // (a month of 1M facts: 29 -> 22 s for this statement, with the fence below).
+    // (a month of 1M facts: 29 -> 22 s for the ledger's statement).
     sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
     let written = sqlx::query!(
         r#"
@@ -102,89 +109,31 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
                      usage_type, currency
             -- A withdrawn file's lines and their reversals cancel out: nothing to keep.
             HAVING sum(gross) <> 0 OR sum(units) <> 0
-        ),
-        placed AS (
-            SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
-                   coalesce(tc.id, rc.id) AS contract_id,
-                   CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee
-                        ELSE rc.distribution_fee END AS fee,
-                   s.our_share AS settled_share, s.other_party,
-                   CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate,
-                   CASE
-                     WHEN g.track_id IS NULL THEN NULL
-                     WHEN ht.track_id IS NOT NULL AND EXISTS (
-                         SELECT 1 FROM revenue_holds h
-                         WHERE h.track_id = g.track_id AND h.released_at IS NULL
-                           AND h.territory IN ('WW', g.territory)
-                           AND h.from_month <= g.accounting_month
-                           AND (h.to_month IS NULL OR h.to_month >= g.accounting_month))
-                       THEN 'conflict'
-                     WHEN tc.id IS NULL AND rc.id IS NULL THEN 'no_contract'
-                     WHEN g.currency <> l.accounting_currency AND x.rate IS NULL
-                       THEN 'missing_rate'
-                   END AS hold_reason
-            FROM grains g
-            -- Few tracks have holds: the per-grain look at them is for those alone.
-            LEFT JOIN (SELECT DISTINCT track_id FROM revenue_holds
-                       WHERE released_at IS NULL OR our_share < 1) ht
-              ON ht.track_id = g.track_id
-            LEFT JOIN tracks t ON t.id = g.track_id
-            LEFT JOIN releases r ON r.id = t.release_id
-            LEFT JOIN labels l ON l.id = r.label_id
-            LEFT JOIN exchange_rates x
-              ON x.month = g.accounting_month AND x.from_currency = g.currency
-             AND x.to_currency = l.accounting_currency
-            -- A track's own contract overrides its release's. A subject's contracts never
-            -- overlap in time (exclusion constraints), so each join finds at most one:
-            -- plain joins, which Postgres hashes, not a lookup per grain.
-            LEFT JOIN contracts tc
-              ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
-             AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
-            LEFT JOIN contracts rc
-              ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
-             AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
-            -- A decided conflict gave part of this revenue to another party.
-            LEFT JOIN LATERAL (
-                SELECT h.our_share, h.other_party FROM revenue_holds h
-                WHERE ht.track_id IS NOT NULL AND h.track_id = g.track_id AND h.our_share < 1
-                  AND h.territory IN ('WW', g.territory)
-                  AND h.from_month <= g.accounting_month
-                  AND (h.to_month IS NULL OR h.to_month >= g.accounting_month)
-                ORDER BY h.released_at DESC
-                LIMIT 1
-            ) s ON true
-            -- Not folded into the statements below: they name hold_reason five times,
-            -- and folded, each would look at the holds again (148,000 lookups each for a
-            -- month of 1M facts).
-            OFFSET 0
-        ),
-        shared AS (
-            SELECT p.*,
-                   CASE WHEN p.hold_reason = 'conflict' THEN 1
-                        ELSE coalesce(p.settled_share, 1) END AS ours
-            FROM placed p
         )
         -- Ours, whole (the `allocations` view writes out the fee's and each payee's
         -- parts); and another party's decided part, theirs whatever else is missing.
-        -- One pass over `shared` (a second would make Postgres materialize it).
-        SELECT p.report_file_id, p.accounting_month, p.track_id, p.platform, p.territory,
-               p.usage_type, p.currency,
-               CASE WHEN v.theirs THEN 'allocated'
-                    WHEN p.track_id IS NULL THEN 'suspense'
-                    WHEN p.hold_reason IS NOT NULL THEN 'held'
-                    ELSE 'allocated' END,
-               CASE WHEN v.theirs THEN NULL ELSE p.hold_reason END,
-               p.contract_id, p.fee, p.label_id, p.units,
-               CASE WHEN v.theirs THEN p.gross * (1 - p.ours) ELSE p.gross * p.ours END,
-               p.label_currency, p.rate,
-               CASE WHEN v.theirs THEN p.other_party END
-        FROM shared p
+        SELECT g.report_file_id, g.accounting_month, g.track_id, g.platform, g.territory,
+               g.usage_type, g.currency,
+               CASE WHEN v.theirs THEN 'allocated' ELSE t.state END,
+               CASE WHEN v.theirs THEN NULL ELSE t.hold_reason END,
+               t.contract_id, t.fee, t.label_id, g.units,
+               CASE WHEN v.theirs THEN g.gross * (1 - t.ours) ELSE g.gross * t.ours END,
+               t.label_currency, t.rate,
+               CASE WHEN v.theirs THEN t.other_party END
+        FROM grains g
+        -- A grain's territory's own terms, else its key's for the rest of the world.
+        JOIN terms t ON t.report_file_id = g.report_file_id
+         AND coalesce(t.track_id, 0) = coalesce(g.track_id, 0)
+         AND t.accounting_month = g.accounting_month AND t.currency = g.currency
+         AND (t.territory = g.territory OR (t.territory IS NULL
+              AND NOT g.territory = ANY (coalesce(t.exceptions, '{}'))))
         JOIN (VALUES (false), (true)) AS v(theirs)
-          ON CASE WHEN v.theirs THEN p.ours < 1 ELSE p.ours > 0 END
+          ON CASE WHEN v.theirs THEN t.ours < 1 ELSE t.ours > 0 END
+        WHERE t.report_file_id = ANY($1)
         -- In the order of the ledger's track index: rows arriving in hash order land
         -- all over a large index, and each landing reads a page back in (a million rows
         -- took 7.2 s so, 4.4 s sorted).
-        ORDER BY p.track_id, p.accounting_month
+        ORDER BY g.track_id, g.accounting_month
         "#,
         &files,
         tracks as _
@@ -193,9 +142,6 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     .await?;
     sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
     analyze_if_grown(tx, &["ledger"], written.rows_affected()).await?;
-    // The same decisions at their own grain, which replaces this table next (migration
-    // 17): written beside it until then.
-    super::terms::write(tx, &files, tracks).await?;
     // Files allocated for the first time are added to the summaries; anything that
     // replaced ledger rows is summed again from the ledger.
     if replaced == 0 && tracks.is_none() {

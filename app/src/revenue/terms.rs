@@ -4,9 +4,9 @@
 //! times its terms: ours is `gross x ours`, the other party's `gross x (1 - ours)`, and
 //! ours splits as the ledger's does (fee, then the payees' shares, times the rate).
 //!
-//! Written beside the ledger by [`super::ledger::allocate`], with the same decisions in
-//! the same order, until the ledger becomes a view over facts and terms; the tests
-//! check after every operation that the two agree grain by grain.
+//! Written by [`super::ledger::allocate`] before the ledger, which it writes from the
+//! facts and these terms, until the ledger becomes a view of them; the tests check
+//! after every operation that the two agree grain by grain.
 
 use crate::error::AppError;
 use sqlx::PgConnection;
@@ -26,7 +26,7 @@ pub async fn write(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
+    let written = sqlx::query!(
         r#"
         INSERT INTO terms
             (report_file_id, accounting_month, track_id, currency, territory, exceptions,
@@ -62,8 +62,8 @@ pub async fn write(
             UNION ALL
             SELECT n.*, NULL FROM named n
         ),
-        -- As the ledger places a grain (`ledger::allocate`), where a subject without a
-        -- territory sees only worldwide holds.
+        -- The states of `ledger`'s module docs; a subject without a territory sees only
+        -- worldwide holds.
         placed AS (
             SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
                    coalesce(tc.id, rc.id) AS contract_id,
@@ -91,12 +91,16 @@ pub async fn write(
             LEFT JOIN exchange_rates x
               ON x.month = g.accounting_month AND x.from_currency = g.currency
              AND x.to_currency = l.accounting_currency
+            -- A track's own contract overrides its release's. A subject's contracts never
+            -- overlap in time (exclusion constraints), so each join finds at most one:
+            -- plain joins, which Postgres hashes, not a lookup per subject.
             LEFT JOIN contracts tc
               ON tc.track_id = g.track_id AND tc.valid_from <= g.accounting_month
              AND (tc.valid_to IS NULL OR tc.valid_to >= g.accounting_month)
             LEFT JOIN contracts rc
               ON rc.release_id = t.release_id AND rc.valid_from <= g.accounting_month
              AND (rc.valid_to IS NULL OR rc.valid_to >= g.accounting_month)
+            -- A decided conflict gave part of this revenue to another party.
             LEFT JOIN LATERAL (
                 SELECT h.our_share, h.other_party FROM revenue_holds h
                 WHERE h.track_id = g.track_id AND h.our_share < 1
@@ -106,7 +110,8 @@ pub async fn write(
                 ORDER BY h.released_at DESC
                 LIMIT 1
             ) s ON true
-            -- hold_reason is named three times below: looked at once (see the ledger).
+            -- Not folded into the statements below, which name hold_reason three times:
+            -- folded, each would look at the holds again.
             OFFSET 0
         ),
         shared AS (
@@ -129,5 +134,6 @@ pub async fn write(
     )
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    // The ledger's statement joins them next, in this transaction.
+    super::ledger::analyze_if_grown(tx, &["terms"], written.rows_affected()).await
 }
