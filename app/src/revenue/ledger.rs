@@ -1,12 +1,12 @@
-//! Allocation: what the facts earned and whose it is, written to the ledger by
-//! set-based SQL. The `ledger` table keeps one row per fact group (and one for another
-//! party's decided part); the `allocations` view writes out each group's parts (the fee,
-//! each payee's split) as products of the group's gross, fee and shares (migration 11),
-//! and everything that reads the ledger reads that view. What a group is under (state,
-//! contract, fee, rate, shares) is decided once per file, track, month and currency, in
-//! `terms` (`revenue::terms`), and each group takes its territory's terms: the ledger
-//! is the facts times their terms, at the group's grain, until it becomes a view of
-//! just that (docs/benchmarking.md).
+//! Allocation: what the facts earned and whose it is, decided by set-based SQL. What a
+//! file's facts are under (state, contract, fee, rate, another party's share) is decided
+//! once per file, track, month and currency, and written as `terms` (`revenue::terms`),
+//! with a row of its own for each territory a hold names. The `ledger` view is the facts
+//! times their terms, one row per fact group (and one for another party's decided
+//! part), and the `allocations` view writes out each group's parts (the fee, each
+//! payee's split) as products of its gross, fee and shares (migrations 11 and 18).
+//! Writing a row per fact group was most of allocation's time and is gone
+//! (docs/benchmarking.md, "Allocation: why the grain must change").
 //!
 //! Each fact group (file x track x platform x territory x usage type x month x currency)
 //! lands in exactly one state:
@@ -22,7 +22,7 @@
 //! then x rate), never a quotient, so the parts of a group sum to its gross exactly and
 //! nothing is rounded here. Rounding happens on statements and payouts only.
 //!
-//! Allocation replaces the rows of what it is asked about, so running it twice changes
+//! Allocation replaces the terms of what it is asked about, so running it twice changes
 //! nothing, and it is asked about little: the file just loaded or reversed, the tracks
 //! whose contract or hold changed, the months and currencies whose rate changed.
 
@@ -58,8 +58,8 @@ pub async fn lock(tx: &mut PgConnection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Allocates `scope` again in the caller's transaction. Returns the ledger rows written
-/// (one per fact group, and one more for another party's decided part).
+/// Allocates `scope` again in the caller's transaction. Returns the terms written (one
+/// per file, track, month and currency, and one more per territory a hold names).
 pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
     lock(tx).await?;
     // A file's grains are grouped and joined in memory rather than spilled to disk; the
@@ -78,78 +78,17 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     if files.is_empty() {
         return Ok(0);
     }
-    let replaced = sqlx::query!(
-        "DELETE FROM ledger
-         WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
-        &files,
-        tracks as _
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    // What the grains' facts are under: decided once per file, track, month and currency
-    // (`terms`), not once per grain.
-    super::terms::write(tx, &files, tracks).await?;
-    // Grains grouped by sorting in the track index's order, in which they are written:
-    // hashed, a month's million groups spilled to disk and were sorted again after
-    // (a month of 1M facts: 29 -> 22 s for the ledger's statement).
-    sqlx::query!("SET LOCAL enable_hashagg = off").execute(&mut *tx).await?;
-    let written = sqlx::query!(
-        r#"
-        INSERT INTO ledger
-            (report_file_id, accounting_month, track_id, platform, territory, usage_type,
-             currency, state, hold_reason, contract_id, fee, label_id, units, gross,
-             label_currency, rate, party)
-        WITH grains AS (
-            SELECT report_file_id, accounting_month, track_id, platform, territory,
-                   usage_type, currency, sum(units)::bigint AS units, sum(gross) AS gross
-            FROM stream_facts
-            WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))
-            GROUP BY track_id, accounting_month, report_file_id, platform, territory,
-                     usage_type, currency
-            -- A withdrawn file's lines and their reversals cancel out: nothing to keep.
-            HAVING sum(gross) <> 0 OR sum(units) <> 0
-        )
-        -- Ours, whole (the `allocations` view writes out the fee's and each payee's
-        -- parts); and another party's decided part, theirs whatever else is missing.
-        SELECT g.report_file_id, g.accounting_month, g.track_id, g.platform, g.territory,
-               g.usage_type, g.currency,
-               CASE WHEN v.theirs THEN 'allocated' ELSE t.state END,
-               CASE WHEN v.theirs THEN NULL ELSE t.hold_reason END,
-               t.contract_id, t.fee, t.label_id, g.units,
-               CASE WHEN v.theirs THEN g.gross * (1 - t.ours) ELSE g.gross * t.ours END,
-               t.label_currency, t.rate,
-               CASE WHEN v.theirs THEN t.other_party END
-        FROM grains g
-        -- A grain's territory's own terms, else its key's for the rest of the world.
-        JOIN terms t ON t.report_file_id = g.report_file_id
-         AND coalesce(t.track_id, 0) = coalesce(g.track_id, 0)
-         AND t.accounting_month = g.accounting_month AND t.currency = g.currency
-         AND (t.territory = g.territory OR (t.territory IS NULL
-              AND NOT g.territory = ANY (coalesce(t.exceptions, '{}'))))
-        JOIN (VALUES (false), (true)) AS v(theirs)
-          ON CASE WHEN v.theirs THEN t.ours < 1 ELSE t.ours > 0 END
-        WHERE t.report_file_id = ANY($1)
-        -- In the order of the ledger's track index: rows arriving in hash order land
-        -- all over a large index, and each landing reads a page back in (a million rows
-        -- took 7.2 s so, 4.4 s sorted).
-        ORDER BY g.track_id, g.accounting_month
-        "#,
-        &files,
-        tracks as _
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!("SET LOCAL enable_hashagg TO DEFAULT").execute(&mut *tx).await?;
-    analyze_if_grown(tx, &["ledger"], written.rows_affected()).await?;
+    // What the files' facts are under, decided once per file, track, month and currency
+    // (`terms`): the ledger is the facts times these (migration 18).
+    let written = super::terms::write(tx, &files, tracks).await?;
     // Files allocated for the first time are added to the summaries; anything that
-    // replaced ledger rows is summed again from the ledger.
-    if replaced == 0 && tracks.is_none() {
+    // replaced terms is summed again from the ledger.
+    if written.replaced == 0 && tracks.is_none() {
         super::summary::add(tx, &files).await?;
     } else {
         super::summary::refresh(tx, &files, tracks).await?;
     }
-    Ok(written.rows_affected())
+    Ok(written.written)
 }
 
 /// Rows written above which a table's statistics are taken again at once, when they

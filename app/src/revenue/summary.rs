@@ -72,11 +72,15 @@ pub async fn refresh(
                    sum(l.gross * (1 - l.fee) * l.rate) FILTER (WHERE l.party IS NULL
                        AND l.contract_id IS NOT NULL AND l.state = 'held') AS payee_held
             FROM (
+                -- The keys' tracks and months are named to the view, so that they reach
+                -- the facts' and terms' indexes (joined keys would not: the ledger is a
+                -- grouped view, summed before any join), then their pairs are picked.
                 SELECT l.* FROM ledger l
                 JOIN keys k ON l.track_id = k.track_id AND l.accounting_month = k.month
+                WHERE l.track_id = ANY($1) AND l.accounting_month = ANY($2)
                 UNION ALL
                 SELECT l.* FROM ledger l
-                JOIN keys k ON k.track_id = 0 AND l.track_id IS NULL AND l.accounting_month = k.month
+                WHERE l.track_id IS NULL AND l.accounting_month = ANY($3)
             ) l
             -- The outer grouping's columns first: sorted once, grouped twice (see `add`).
             GROUP BY l.accounting_month, l.track_id, l.platform, l.territory, l.usage_type,
@@ -112,7 +116,8 @@ pub async fn refresh(
         ORDER BY accounting_month, track_id, platform, territory, usage_type
         "#,
         key_tracks,
-        key_months as _
+        key_months as _,
+        &keys.suspense_months() as _
     )
     .execute(&mut *tx)
     .await?;
@@ -238,6 +243,12 @@ struct Keys {
 }
 
 impl Keys {
+    /// The months whose suspense (track 0) is among the keys.
+    fn suspense_months(&self) -> Vec<NaiveDate> {
+        let pairs = self.tracks.iter().zip(&self.months);
+        pairs.filter(|(track, _)| **track == 0).map(|(_, month)| *month).collect()
+    }
+
     /// The tracks and months that `files` (only `tracks` of them, when given) have
     /// lines for, and but for chosen tracks the suspense of those months.
     async fn of(

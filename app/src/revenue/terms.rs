@@ -4,12 +4,17 @@
 //! times its terms: ours is `gross x ours`, the other party's `gross x (1 - ours)`, and
 //! ours splits as the ledger's does (fee, then the payees' shares, times the rate).
 //!
-//! Written by [`super::ledger::allocate`] before the ledger, which it writes from the
-//! facts and these terms, until the ledger becomes a view of them; the tests check
-//! after every operation that the two agree grain by grain.
+//! Written by [`super::ledger::allocate`]; the `ledger` view is the facts times these
+//! (migration 18), and what the summaries are summed from.
 
 use crate::error::AppError;
 use sqlx::PgConnection;
+
+/// Terms rows replaced and written by [`write`].
+pub struct Written {
+    pub replaced: u64,
+    pub written: u64,
+}
 
 /// Writes the terms of `files` (only `tracks` of them, when given) afresh, in the
 /// caller's transaction, from the contracts, rates and holds in force now.
@@ -17,15 +22,16 @@ pub async fn write(
     tx: &mut PgConnection,
     files: &[i64],
     tracks: Option<&[i64]>,
-) -> Result<(), AppError> {
-    sqlx::query!(
+) -> Result<Written, AppError> {
+    let replaced = sqlx::query!(
         "DELETE FROM terms
          WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
         files,
         tracks as _
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     let written = sqlx::query!(
         r#"
         INSERT INTO terms
@@ -133,7 +139,9 @@ pub async fn write(
         tracks as _
     )
     .execute(&mut *tx)
-    .await?;
-    // The ledger's statement joins them next, in this transaction.
-    super::ledger::analyze_if_grown(tx, &["terms"], written.rows_affected()).await
+    .await?
+    .rows_affected();
+    // The summaries read the ledger, so these, next, in this transaction.
+    super::ledger::analyze_if_grown(tx, &["terms"], written).await?;
+    Ok(Written { replaced, written })
 }

@@ -1,6 +1,8 @@
-//! Allocation of one month's facts into the ledger at its grain, against the physical
-//! limit of writing those same rows (one `INSERT ... SELECT ... GROUP BY`); and conflict
-//! detection over everything loaded, then incrementally after one more file.
+//! Allocation of one month's facts into the ledger, against the physical limit of
+//! writing what it writes (the facts' terms, per file, track, month and currency: the
+//! ledger is a view of the facts times them) with one `INSERT ... SELECT ... GROUP BY`;
+//! and conflict detection over everything loaded, then incrementally after one more
+//! file.
 //!
 //! It starts where `ingest::memory` stops: the large DSR file loaded into
 //! `ingest::TARGET` with its allocation deferred.
@@ -54,7 +56,7 @@ pub async fn run(bench: &mut Bench, large: &Case, next: &Case) -> Result<Loaded>
         ),
         ours.total < target,
         &format!(
-            "{} ledger rows; {:.1} s allocating with the summaries, {:.1} s detecting conflicts",
+            "{} terms; {:.1} s allocating with the summaries, {:.1} s detecting conflicts",
             ours.rows, ours.allocate, ours.detect
         ),
     );
@@ -100,8 +102,8 @@ pub async fn allocate(bench: &Bench, after: &str) -> Result<Allocated> {
     let rows = measured
         .stdout
         .lines()
-        .find_map(|l| l.split(" into ").nth(1)?.split(' ').next()?.parse().ok())
-        .context("allocate did not say how many ledger rows it wrote")?;
+        .find_map(|l| l.split(" under ").nth(1)?.split(' ').next()?.parse().ok())
+        .context("allocate did not say how many terms it wrote")?;
     check_balances(bench, after).await?;
     Ok(Allocated { rows, total: seconds(measured.wall), allocate, detect })
 }
@@ -128,9 +130,9 @@ fn phases(stdout: &str) -> Result<[f64; 2]> {
     Ok(values)
 }
 
-/// The ledger's rows for a first allocation (no holds yet: conflict detection places
-/// them after) written by one statement straight from the facts: the least any
-/// allocation at this grain could cost. Its row count must be allocation's.
+/// The terms of a first allocation (no holds yet: conflict detection places them after)
+/// written by one statement straight from the facts: the least any allocation could
+/// cost that decides what the facts are under. Its row count must be allocation's.
 async fn physical_limit(bench: &Bench, rows: u64) -> Result<f64> {
     let pool = bench.pool(LIMIT).await?;
     let mut tx = pool.begin().await?;
@@ -141,20 +143,20 @@ async fn physical_limit(bench: &Bench, rows: u64) -> Result<f64> {
     tx.commit().await?;
     pool.close().await;
     if written != rows {
-        bail!("the single INSERT ... SELECT wrote {written} ledger rows, allocation {rows}");
+        bail!("the single INSERT ... SELECT wrote {written} terms, allocation {rows}");
     }
     Ok(took)
 }
 
-/// Groups of the facts, each placed as allocation places it when nothing is held: in
-/// suspense, held for want of a contract or a rate, or allocated under its contract
-/// (the `allocations` view writes out the fee's and payees' parts from it).
+/// The facts' keys, each placed as allocation places them when nothing is held: in
+/// suspense, held for want of a contract or a rate, or allocated under its contract.
+/// The same placing as `app::revenue::terms`, less the holds, kept in step by hand: the
+/// point is one statement, not allocation's code.
 const LIMIT_SQL: &str = r#"
-INSERT INTO ledger
-    (report_file_id, accounting_month, track_id, platform, territory, usage_type, currency,
-     state, hold_reason, contract_id, fee, label_id, units, gross, label_currency, rate)
-SELECT g.report_file_id, g.accounting_month, g.track_id, g.platform, g.territory,
-       g.usage_type, g.currency,
+INSERT INTO terms
+    (report_file_id, accounting_month, track_id, currency, state, hold_reason, contract_id,
+     fee, label_id, label_currency, rate, ours)
+SELECT g.report_file_id, g.accounting_month, g.track_id, g.currency,
        CASE WHEN g.track_id IS NULL THEN 'suspense'
             WHEN coalesce(tc.id, rc.id) IS NULL OR x.rate IS NULL AND g.currency <> l.accounting_currency
             THEN 'held' ELSE 'allocated' END,
@@ -163,14 +165,12 @@ SELECT g.report_file_id, g.accounting_month, g.track_id, g.platform, g.territory
             WHEN x.rate IS NULL AND g.currency <> l.accounting_currency THEN 'missing_rate' END,
        coalesce(tc.id, rc.id),
        CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee ELSE rc.distribution_fee END,
-       r.label_id, g.units, g.gross, l.accounting_currency,
-       CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END
+       r.label_id, l.accounting_currency,
+       CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END, 1
 FROM (
-    SELECT report_file_id, accounting_month, track_id, platform, territory, usage_type,
-           currency, sum(units)::bigint AS units, sum(gross) AS gross
+    SELECT report_file_id, accounting_month, track_id, currency
     FROM stream_facts
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-    HAVING sum(gross) <> 0 OR sum(units) <> 0
+    GROUP BY 1, 2, 3, 4
 ) g
 LEFT JOIN tracks t ON t.id = g.track_id
 LEFT JOIN releases r ON r.id = t.release_id
@@ -185,7 +185,6 @@ LEFT JOIN contracts rc
 LEFT JOIN exchange_rates x
   ON x.month = g.accounting_month AND x.from_currency = g.currency
  AND x.to_currency = l.accounting_currency
--- Sorted for the track index, as allocation writes them (fewer pages read back in).
 ORDER BY g.track_id, g.accounting_month
 "#;
 

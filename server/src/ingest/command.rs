@@ -106,7 +106,7 @@ pub async fn allocate(pool: &PgPool) -> Result<()> {
 fn print_allocated(allocated: &Allocated) {
     if allocated.files > 0 {
         println!(
-            "Allocated {} files into {} ledger rows: allocation {:.2} s, conflicts {:.2} s.",
+            "Allocated {} files under {} terms: allocation {:.2} s, conflicts {:.2} s.",
             allocated.files,
             allocated.rows,
             allocated.allocate.as_secs_f64(),
