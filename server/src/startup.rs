@@ -24,6 +24,7 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -98,6 +99,7 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         dir: settings.data_dir.join(upload::FOLDER),
         max_bytes: settings.upload_max_bytes,
     };
+    let site = std::path::Path::new(settings.site_root.as_str());
     let state =
         AppState { leptos_options: leptos_options.clone(), pool: pool.clone(), policy, uploads };
     Router::new()
@@ -114,6 +116,12 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         .route("/import/{kind}/template.csv", get(import::web::template_csv))
         .route("/statements/{run}/{payee}/statement.csv", get(statements::csv))
         .route("/exports/{file}", get(exports::csv))
+        // Static files are served here, not by leptos_axum's fallback: that one answers
+        // a file under a fresh reactive owner, which can take another request's response
+        // options (and their 404) from the thread it runs on; the browser tests saw the
+        // wasm answer 404 once while a not-found page was drawn beside it.
+        .nest_service("/pkg", ServeDir::new(site.join("pkg")))
+        .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
