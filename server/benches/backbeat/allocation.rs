@@ -111,8 +111,8 @@ pub async fn allocate(bench: &Bench, after: &str) -> Result<Allocated> {
         .lines()
         .find_map(|l| l.split(" under ").nth(1)?.split(' ').next()?.parse().ok())
         .context("allocate did not say how many terms it wrote")?;
-    check_balances(bench, after).await?;
     let pool = bench.pool(ingest::TARGET).await?;
+    check_balances(&pool, after).await?;
     let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM terms WHERE territory IS NULL")
         .fetch_one(&pool)
         .await?;
@@ -121,10 +121,8 @@ pub async fn allocate(bench: &Bench, after: &str) -> Result<Allocated> {
 }
 
 /// gross = allocated + held + suspense, for every file and currency of the target.
-async fn check_balances(bench: &Bench, after: &str) -> Result<()> {
-    let pool = bench.pool(ingest::TARGET).await?;
+async fn check_balances(pool: &sqlx::PgPool, after: &str) -> Result<()> {
     let balances = app::revenue::ledger::balances(&mut *pool.acquire().await?, None).await?;
-    pool.close().await;
     if let Some(off) = balances.iter().find(|b| !b.balances) {
         bail!("after allocating {after}, the ledger does not balance: {off:?}");
     }
