@@ -13,6 +13,7 @@ use axum::{
     Router,
     body::Body,
     extract::{FromRef, Request, State},
+    handler::Handler,
     http::StatusCode,
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -24,7 +25,7 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -99,7 +100,6 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         dir: settings.data_dir.join(upload::FOLDER),
         max_bytes: settings.upload_max_bytes,
     };
-    let site = std::path::Path::new(settings.site_root.as_str());
     let state =
         AppState { leptos_options: leptos_options.clone(), pool: pool.clone(), policy, uploads };
     Router::new()
@@ -116,17 +116,22 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
         .route("/import/{kind}/template.csv", get(import::web::template_csv))
         .route("/statements/{run}/{payee}/statement.csv", get(statements::csv))
         .route("/exports/{file}", get(exports::csv))
-        // Static files are served here, not by leptos_axum's fallback: that one answers
-        // a file under a fresh reactive owner, which can take another request's response
-        // options (and their 404) from the thread it runs on; the browser tests saw the
-        // wasm answer 404 once while a not-found page was drawn beside it.
-        .nest_service("/pkg", ServeDir::new(site.join("pkg")))
-        .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // The site's files (wasm, JS, CSS, public/) by ServeDir itself, and only what is
+        // no file to leptos_axum's handler, for its not-found page. That handler would
+        // serve a file too, but under a fresh reactive owner, which can take another
+        // request's response options (and their 404) from the thread it runs on: the
+        // browser tests saw the wasm answer 404 once while a not-found page was drawn
+        // beside it.
+        .fallback_service(
+            ServeDir::new(settings.site_root.as_str()).fallback(
+                leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell)
+                    .with_state(state.clone()),
+            ),
+        )
         .layer(middleware::from_fn(server_fn_status))
         .layer(session_layer(settings, pool))
         .layer(CatchPanicLayer::custom(panic_response))
