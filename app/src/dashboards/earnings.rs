@@ -64,14 +64,22 @@ pub async fn of(pool: &PgPool, artist: i64, currency: &str) -> Result<Arc<Earnin
 
 impl Earnings {
     async fn read(pool: &PgPool, artist: i64, currency: &str) -> Result<Earnings, AppError> {
-        // Every payee row of a grain carries the grain's whole units: counted once.
+        // Each payee's rows of a grain carry the grain's whole units: summed per payee,
+        // then counted once across payees (two of the artist's payees split a track).
         let grains = sqlx::query!(
             r#"
-            SELECT accounting_month AS "month!: NaiveDate", track_id AS "track!", platform AS "platform!",
-                   territory::text AS "territory!", usage_type AS "usage!",
-                   max(units)::bigint AS "units!", sum(earnings) AS earnings, sum(held) AS held
-            FROM payee_summary
-            WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = $1) AND currency = $2
+            SELECT accounting_month AS "month!: NaiveDate", track_id AS "track!",
+                   platform AS "platform!", territory AS "territory!", usage_type AS "usage!",
+                   max(units)::bigint AS "units!", trim_scale(sum(earnings)) AS earnings,
+                   trim_scale(sum(held)) AS held
+            FROM (
+                SELECT accounting_month, track_id, platform, territory::text, usage_type,
+                       payee_id, sum(units) AS units, sum(earnings) AS earnings,
+                       sum(held) AS held
+                FROM payee_summary
+                WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = $1) AND currency = $2
+                GROUP BY 1, 2, 3, 4, 5, 6
+            ) per_payee
             GROUP BY 1, 2, 3, 4, 5
             "#,
             artist,

@@ -1,5 +1,7 @@
-//! The dashboards' SQL over the summaries (never the facts or the ledger: a test runs
-//! these as a role that cannot read them).
+//! The dashboards' SQL over the summaries, and over the facts priced by their terms
+//! where a track's territories or usage types are asked for (never the ledger: a test
+//! runs these as a role that cannot read it, and those that need no fact as one that
+//! cannot read the facts either).
 //!
 //! The table a user looks at picks the SQL's shape: what rows are grouped by, how they
 //! sort and which filters apply. So the statements are assembled with `QueryBuilder`
@@ -54,25 +56,29 @@ pub fn per_page(by: Dimension) -> u32 {
 const SUSPENSE: &str = "Suspense (matches no track)";
 
 /// What a statement groups or picks by besides the label: tracks (or their releases and
-/// artists), platform, territory or usage type, and months. A label's and everything's
-/// numbers are read from the smallest table that has them all (the roll-ups of
-/// `revenue::summary`): a label's month is 100,000 summary rows, a few hundred label
-/// rows and 10,000 track rows, and its tracks' totals over every month 10,000 rows.
+/// artists), platforms, territories or usage types (`places`), and months. A label's and
+/// everything's numbers are read from the smallest source that has them all
+/// (`revenue::summary`): a label's month is 100,000 facts, a few hundred label rows and
+/// 10,000 tracks' terms, and its tracks' totals over every month 10,000 rows.
 #[derive(Debug, Clone, Copy)]
 struct Needs {
     tracks: bool,
-    slices: bool,
+    platforms: bool,
+    places: bool,
     months: bool,
 }
 
 impl Needs {
-    const NOTHING: Needs = Needs { tracks: false, slices: false, months: false };
+    const NOTHING: Needs = Needs { tracks: false, platforms: false, places: false, months: false };
+    /// Every slice and month, without tracks: the charts and the filter menus.
+    const SLICES: Needs = Needs { tracks: false, platforms: true, places: true, months: true };
 
     fn of(by: Dimension) -> Needs {
         use Dimension::*;
         Needs {
             tracks: matches!(by, Track | Release | Artist),
-            slices: matches!(by, Platform | Territory | Usage),
+            platforms: by == Platform,
+            places: matches!(by, Territory | Usage),
             months: by == Month,
         }
     }
@@ -84,10 +90,8 @@ impl Needs {
                 || filters.track.is_some()
                 || filters.release.is_some()
                 || filters.artist.is_some(),
-            slices: self.slices
-                || filters.platform.is_some()
-                || filters.territory.is_some()
-                || filters.usage.is_some(),
+            platforms: self.platforms || filters.platform.is_some(),
+            places: self.places || filters.territory.is_some() || filters.usage.is_some(),
             months: self.months
                 || months.is_some()
                 || filters.from.is_some()
@@ -95,21 +99,23 @@ impl Needs {
         }
     }
 
-    /// The smallest table with what is needed.
+    /// The smallest source with what is needed.
     fn table(self) -> Summary {
-        match (self.tracks, self.slices, self.months) {
-            (true, true, _) => Summary::Revenue,
-            (true, false, false) => Summary::TrackTotals,
-            (true, false, true) => Summary::Tracks,
-            (false, _, _) => Summary::Labels,
+        match self {
+            Needs { tracks: true, places: true, .. } => Summary::Facts,
+            Needs { tracks: true, platforms: false, months: false, .. } => Summary::TrackTotals,
+            Needs { tracks: true, .. } => Summary::Tracks,
+            Needs { tracks: false, .. } => Summary::Labels,
         }
     }
 }
 
-/// The summary tables a label's or everything's rows are read from.
+/// Where a label's or everything's rows are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Summary {
-    Revenue,
+    /// The facts times their terms (`fact_terms`): a track's territories and usage
+    /// types are nowhere smaller.
+    Facts,
     Labels,
     Tracks,
     TrackTotals,
@@ -118,7 +124,7 @@ enum Summary {
 impl Summary {
     fn name(self) -> &'static str {
         match self {
-            Summary::Revenue => "revenue_summary",
+            Summary::Facts => "fact_terms",
             Summary::Labels => "label_summary",
             Summary::Tracks => "track_summary",
             Summary::TrackTotals => "track_totals",
@@ -129,16 +135,16 @@ impl Summary {
     /// (NULL where it lacks them).
     fn columns(self) -> &'static str {
         match self {
-            Summary::Revenue => {
-                "s.accounting_month AS month, s.track_id, NULL::bigint AS release_id, \
-                 s.platform, s.territory, s.usage_type"
+            Summary::Facts => {
+                "s.accounting_month AS month, s.track_id, s.release_id, s.platform, \
+                 s.territory, s.usage_type"
             }
             Summary::Labels => {
                 "s.accounting_month AS month, NULL::bigint AS track_id, \
                  NULL::bigint AS release_id, s.platform, s.territory, s.usage_type"
             }
             Summary::Tracks => {
-                "s.accounting_month AS month, s.track_id, s.release_id, NULL::text AS platform, \
+                "s.accounting_month AS month, s.track_id, s.release_id, s.platform, \
                  NULL::char(2) AS territory, NULL::text AS usage_type"
             }
             Summary::TrackTotals => {
@@ -148,27 +154,87 @@ impl Summary {
         }
     }
 
-    /// Whether its rows carry their track's release (the per-track roll-ups do:
-    /// migration 14), so releases and artists need no look at `tracks`.
+    /// Whether its rows carry their track's release (all but the label roll-up do:
+    /// migrations 14 and 19), so releases and artists need no look at `tracks`.
     fn has_releases(self) -> bool {
-        matches!(self, Summary::Tracks | Summary::TrackTotals)
+        self != Summary::Labels
     }
 
     /// Amount, priced and awaiting of a label's (`gross`) or the reporting currency's
-    /// (`reporting`) money: the summary's one row, or a roll-up's counts.
+    /// (`reporting`) money: a fact priced by its terms (as `priced_terms` prices a
+    /// term), or a roll-up's sums and counts.
     fn money(self, money: &str) -> String {
-        let amount = if money == "gross" { "gross" } else { "reporting_gross" };
-        if self == Summary::Revenue {
+        if self == Summary::Facts {
+            let amount = if money == "gross" {
+                "CASE WHEN s.label_currency IS NULL THEN NULL WHEN s.ours = 0 THEN 0 \
+                 ELSE s.gross * s.ours * s.rate END"
+            } else {
+                "s.gross * s.reporting_rate"
+            };
             format!(
-                "s.{amount} AS amount, CASE WHEN s.{amount} IS NULL THEN 0 ELSE s.units END \
-                 AS priced, (s.{amount} IS NULL)::int AS awaiting"
+                "{amount} AS amount, CASE WHEN {amount} IS NULL THEN 0 ELSE s.units END \
+                 AS priced, ({amount} IS NULL)::int AS awaiting"
             )
         } else {
+            let amount = if money == "gross" { "gross" } else { "reporting_gross" };
             format!(
                 "s.{amount} AS amount, s.{money}_units AS priced, s.{money}_awaiting AS awaiting"
             )
         }
     }
+
+    /// A label's payees' part and what is held.
+    fn parts(self) -> &'static str {
+        if self == Summary::Facts {
+            "coalesce(s.gross * s.ours * (1 - s.fee) * s.rate, 0) AS net, \
+             CASE WHEN s.state = 'held' THEN coalesce(s.gross * s.ours * s.rate, 0) ELSE 0 END \
+             AS held"
+        } else {
+            "s.net, s.held"
+        }
+    }
+}
+
+/// A label's facts beside their terms, within `filters` and the period: found through
+/// the label's terms (its month is some 10,000 of them) and each term's facts by the
+/// facts' index on track, file and territory, never by reading a month's facts whole
+/// (a million in a quick `make bench`) to find the label's. A subquery that Postgres
+/// plans as written (`OFFSET 0`), so the filters are applied inside it.
+fn push_label_facts<'a>(
+    q: &mut QueryBuilder<'a, Postgres>,
+    label: i64,
+    filters: &'a Filters,
+    (from, to): (Option<Month>, Option<Month>),
+) {
+    q.push(
+        "(SELECT f.accounting_month, t.track_id, t.release_id, f.platform, f.territory, \
+         f.usage_type, t.label_id, f.units, f.gross, t.label_currency, t.ours, t.rate, t.fee, \
+         t.state FROM terms t CROSS JOIN LATERAL (SELECT f.* FROM stream_facts f \
+         WHERE f.track_id = t.track_id AND f.report_file_id = t.report_file_id \
+         AND f.accounting_month = t.accounting_month AND f.currency = t.currency \
+         AND (t.territory = f.territory OR (t.territory IS NULL \
+              AND NOT f.territory = ANY (coalesce(t.exceptions, '{}'))))",
+    );
+    if let Some(territory) = filters.territory {
+        q.push(" AND f.territory = ").push_bind(territory.to_string());
+    }
+    if let Some(usage) = filters.usage {
+        q.push(" AND f.usage_type = ").push_bind(usage.code());
+    }
+    q.push(" OFFSET 0) f WHERE t.label_id = ").push_bind(label);
+    if let Some(from) = from {
+        q.push(" AND t.accounting_month >= ").push_bind(from.first_day());
+    }
+    if let Some(to) = to {
+        q.push(" AND t.accounting_month <= ").push_bind(to.first_day());
+    }
+    if let Some(platform) = filters.platform {
+        q.push(" AND t.platform = ").push_bind(platform.code());
+    }
+    if let Some(track) = filters.track {
+        q.push(" AND t.track_id = ").push_bind(track);
+    }
+    q.push(")");
 }
 
 /// `WITH rows AS (...)`: a label's or everything's summary rows (an artist's are summed
@@ -185,6 +251,7 @@ fn with_rows<'a>(
 ) -> QueryBuilder<'a, Postgres> {
     let mut q = QueryBuilder::new("WITH rows AS (SELECT ");
     let needs = needs.with(filters, months);
+    let (from, to) = months.map_or((filters.from, filters.to), |(f, t)| (Some(f), Some(t)));
     match source {
         // Summed in `earnings`, from rows read once per request.
         Source::Artist { .. } => unreachable!("an artist's rows are summed in earnings"),
@@ -192,8 +259,13 @@ fn with_rows<'a>(
             let table = needs.table();
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
             q.push(table.money("gross"));
-            q.push(format!(", s.net, s.held FROM {} s WHERE s.label_id = ", table.name()));
-            q.push_bind(*label);
+            q.push(format!(", {} FROM ", table.parts()));
+            if table == Summary::Facts {
+                push_label_facts(&mut q, *label, filters, (from, to));
+            } else {
+                q.push(table.name());
+            }
+            q.push(" s WHERE s.label_id = ").push_bind(*label);
         }
         Source::Everything { .. } => {
             // Held and net are in each label's currency: not summed across labels.
@@ -206,7 +278,6 @@ fn with_rows<'a>(
             ));
         }
     }
-    let (from, to) = months.map_or((filters.from, filters.to), |(f, t)| (Some(f), Some(t)));
     if let Some(from) = from {
         q.push(" AND s.accounting_month >= ").push_bind(from.first_day());
     }
@@ -451,8 +522,7 @@ pub async fn month_platform(
     if let Source::Artist { artist, currency } = source {
         return Ok(earnings::of(pool, *artist, currency).await?.month_platform(filters));
     }
-    let mut q =
-        with_rows(source, filters, None, Needs { tracks: false, slices: true, months: true });
+    let mut q = with_rows(source, filters, None, Needs::SLICES);
     q.push(
         "SELECT to_char(month, 'YYYY-MM') AS month, platform, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount FROM rows GROUP BY 1, 2 ORDER BY 1, 2",
@@ -523,7 +593,7 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
         return Ok(earnings::of(pool, *artist, currency).await?.options());
     }
     let all = Filters::default();
-    let mut q = with_rows(source, &all, None, Needs { tracks: false, slices: true, months: true });
+    let mut q = with_rows(source, &all, None, Needs::SLICES);
     q.push(
         "SELECT GROUPING(month, platform, territory, usage_type) AS set, \
          to_char(month, 'YYYY-MM') AS month, platform, territory::text AS territory, usage_type \

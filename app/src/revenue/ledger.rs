@@ -79,16 +79,12 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
         return Ok(0);
     }
     // What the files' facts are under, decided once per file, track, month and currency
-    // (`terms`): the ledger is the facts times these (migration 18).
+    // (`terms`): the ledger is the facts times these (migration 18). The summaries lose
+    // what the old terms put in and gain what the new ones do.
+    super::summary::take_out(tx, &files, tracks).await?;
     let written = super::terms::write(tx, &files, tracks).await?;
-    // Files allocated for the first time are added to the summaries; anything that
-    // replaced terms is summed again from the ledger.
-    if written.replaced == 0 && tracks.is_none() {
-        super::summary::add(tx, &files).await?;
-    } else {
-        super::summary::refresh(tx, &files, tracks).await?;
-    }
-    Ok(written.written)
+    super::summary::put_back(tx, &files, tracks, written).await?;
+    Ok(written)
 }
 
 /// Rows written above which a table's statistics are taken again at once, when they

@@ -4,44 +4,47 @@
 //! times its terms: ours is `gross x ours`, the other party's `gross x (1 - ours)`, and
 //! ours splits as the ledger's does (fee, then the payees' shares, times the rate).
 //!
+//! Each term also carries its facts' sums (lines, units, gross), its file's platform,
+//! its track's release and the rate into the reporting currency (migration 19): a
+//! track's money per month is its terms priced (`priced_terms`), with no fact read.
+//!
 //! Written by [`super::ledger::allocate`]; the `ledger` view is the facts times these
 //! (migration 18), and what the summaries are summed from.
 
 use crate::error::AppError;
 use sqlx::PgConnection;
 
-/// Terms rows replaced and written by [`write`].
-pub struct Written {
-    pub replaced: u64,
-    pub written: u64,
-}
-
 /// Writes the terms of `files` (only `tracks` of them, when given) afresh, in the
-/// caller's transaction, from the contracts, rates and holds in force now.
+/// caller's transaction, from the contracts, rates and holds in force now, each with
+/// its facts' sums. Returns the terms written.
 pub async fn write(
     tx: &mut PgConnection,
     files: &[i64],
     tracks: Option<&[i64]>,
-) -> Result<Written, AppError> {
-    let replaced = sqlx::query!(
+) -> Result<u64, AppError> {
+    sqlx::query!(
         "DELETE FROM terms
          WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))",
         files,
         tracks as _
     )
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .await?;
     let written = sqlx::query!(
         r#"
         INSERT INTO terms
             (report_file_id, accounting_month, track_id, currency, territory, exceptions,
              state, hold_reason, contract_id, fee, label_id, label_currency, rate, ours,
-             other_party)
+             other_party, platform, release_id, lines, units, gross, reporting_rate)
+        -- The facts' keys with their sums. A reversed file (every line cancelled by
+        -- its reversal) is under no terms: its lines are in no view of the ledger.
         WITH keys AS (
-            SELECT DISTINCT report_file_id, accounting_month, track_id, currency
+            SELECT report_file_id, accounting_month, track_id, currency, count(*) AS lines,
+                   sum(units) AS units, sum(gross) AS gross
             FROM stream_facts
             WHERE report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR track_id = ANY($2))
+            GROUP BY report_file_id, accounting_month, track_id, currency
+            HAVING NOT bool_or(reversal)
         ),
         -- The territories whose revenue a hold treats apart from the rest: open holds,
         -- and settled ones that gave another party a share.
@@ -54,24 +57,47 @@ pub async fn write(
              AND (h.released_at IS NULL OR h.our_share < 1)
             GROUP BY 1, 2, 3, 4, 5
         ),
+        -- Their facts' sums (few: the facts of held tracks in those territories).
+        named_sums AS (
+            SELECT n.report_file_id, n.accounting_month, n.track_id, n.currency, n.territory,
+                   count(f.units) AS lines, coalesce(sum(f.units), 0) AS units,
+                   coalesce(sum(f.gross), 0) AS gross
+            FROM named n
+            LEFT JOIN stream_facts f
+              ON f.track_id = n.track_id AND f.report_file_id = n.report_file_id
+             AND f.territory = n.territory AND f.accounting_month = n.accounting_month
+             AND f.currency = n.currency
+            GROUP BY 1, 2, 3, 4, 5
+        ),
         exceptions AS (
             SELECT report_file_id, accounting_month, track_id, currency,
-                   array_agg(territory ORDER BY territory) AS exceptions
-            FROM named
+                   array_agg(territory ORDER BY territory) AS exceptions, sum(lines) AS lines,
+                   sum(units) AS units, sum(gross) AS gross
+            FROM named_sums
             GROUP BY 1, 2, 3, 4
         ),
-        -- Each key's row for the rest of the world, and one per named territory.
+        -- Each key's row for the rest of the world (its sums less its named
+        -- territories'), and one per named territory.
         subjects AS (
-            SELECT k.*, NULL::char(2) AS territory, e.exceptions
+            SELECT k.report_file_id, k.accounting_month, k.track_id, k.currency,
+                   NULL::char(2) AS territory, e.exceptions,
+                   k.lines - coalesce(e.lines, 0) AS lines,
+                   k.units - coalesce(e.units, 0) AS units,
+                   k.gross - coalesce(e.gross, 0) AS gross
             FROM keys k
             LEFT JOIN exceptions e USING (report_file_id, accounting_month, track_id, currency)
             UNION ALL
-            SELECT n.*, NULL FROM named n
+            SELECT n.report_file_id, n.accounting_month, n.track_id, n.currency, n.territory,
+                   NULL, n.lines, n.units, n.gross
+            FROM named_sums n
         ),
         -- The states of `ledger`'s module docs; a subject without a territory sees only
         -- worldwide holds.
         placed AS (
-            SELECT g.*, r.label_id, l.accounting_currency AS label_currency,
+            SELECT g.*, r.label_id, l.accounting_currency AS label_currency, f.platform,
+                   t.release_id,
+                   CASE WHEN g.currency = st.reporting_currency THEN 1 ELSE xr.rate END
+                       AS reporting_rate,
                    coalesce(tc.id, rc.id) AS contract_id,
                    CASE WHEN tc.id IS NOT NULL THEN tc.distribution_fee
                         ELSE rc.distribution_fee END AS fee,
@@ -91,6 +117,11 @@ pub async fn write(
                        THEN 'missing_rate'
                    END AS hold_reason
             FROM subjects g
+            JOIN report_files f ON f.id = g.report_file_id
+            CROSS JOIN settings st
+            LEFT JOIN exchange_rates xr
+              ON xr.month = g.accounting_month AND xr.from_currency = g.currency
+             AND xr.to_currency = st.reporting_currency
             LEFT JOIN tracks t ON t.id = g.track_id
             LEFT JOIN releases r ON r.id = t.release_id
             LEFT JOIN labels l ON l.id = r.label_id
@@ -131,7 +162,8 @@ pub async fn write(
                     WHEN hold_reason IS NOT NULL THEN 'held'
                     ELSE 'allocated' END,
                hold_reason, contract_id, fee, label_id, label_currency, rate, ours,
-               CASE WHEN ours < 1 THEN other_party END
+               CASE WHEN ours < 1 THEN other_party END, platform, release_id, lines, units,
+               gross, reporting_rate
         FROM shared
         ORDER BY track_id, accounting_month
         "#,
@@ -143,5 +175,5 @@ pub async fn write(
     .rows_affected();
     // The summaries read the ledger, so these, next, in this transaction.
     super::ledger::analyze_if_grown(tx, &["terms"], written).await?;
-    Ok(Written { replaced, written })
+    Ok(written)
 }

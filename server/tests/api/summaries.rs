@@ -11,8 +11,19 @@ type Key = (chrono::NaiveDate, i64, String, String, String);
 type Row = (Key, i64, Option<String>);
 type Flat = (chrono::NaiveDate, i64, String, String, String, i64, Option<String>);
 
+/// Each fact priced by its terms, as the dashboards price it (`priced_terms` prices a
+/// term the same way): in the label's currency, the payees' part, held, and in the
+/// reporting currency.
+const PRICED: &str = "(SELECT f.*,
+        CASE WHEN label_currency IS NULL THEN NULL WHEN ours = 0 THEN 0
+             ELSE gross * ours * rate END AS label_gross,
+        coalesce(gross * ours * (1 - fee) * rate, 0) AS net,
+        CASE WHEN state = 'held' THEN coalesce(gross * ours * rate, 0) ELSE 0 END AS held,
+        gross * reporting_rate AS reporting_gross
+    FROM fact_terms f) s";
+
 /// Units and reporting-currency gross per month, track (0: suspense), platform,
-/// territory and usage type: from the facts, and from `revenue_summary`.
+/// territory and usage type: from the facts, and from the facts priced by their terms.
 async fn from_facts_and_summary(pool: &PgPool) -> (Vec<Row>, Vec<Row>) {
     let facts = sqlx::query_as::<_, Flat>(
         "SELECT accounting_month, coalesce(track_id, 0), platform, territory::text, usage_type,
@@ -23,11 +34,11 @@ async fn from_facts_and_summary(pool: &PgPool) -> (Vec<Row>, Vec<Row>) {
     .fetch_all(pool)
     .await
     .unwrap();
-    let summary = sqlx::query_as::<_, Flat>(
+    let priced = sqlx::query_as::<_, Flat>(&format!(
         "SELECT accounting_month, coalesce(track_id, 0), platform, territory::text, usage_type,
-                units, reporting_gross::text
-         FROM revenue_summary ORDER BY 1, 2, 3, 4, 5",
-    )
+                sum(units)::bigint, complete_sum(reporting_gross)::text
+         FROM {PRICED} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+    ))
     .fetch_all(pool)
     .await
     .unwrap();
@@ -36,7 +47,7 @@ async fn from_facts_and_summary(pool: &PgPool) -> (Vec<Row>, Vec<Row>) {
             .map(|(m, t, p, te, u, units, g)| ((m, t, p, te, u), units, g.map(normal)))
             .collect::<Vec<_>>()
     };
-    (shape(facts), shape(summary))
+    (shape(facts), shape(priced))
 }
 
 /// A decimal as text without trailing zeros, so that 1.50 and 1.5 compare equal.
@@ -44,8 +55,9 @@ fn normal(text: String) -> String {
     text.parse::<rust_decimal::Decimal>().unwrap().normalize().to_string()
 }
 
-/// Label-currency money per key from the ledger's parts, and from the summaries (which
-/// sum the ledger's rows: the same values, with fewer trailing zeros).
+/// Label-currency money per key from the ledger's parts, and from the facts priced by
+/// their terms (products of sums rather than sums of parts: the same values); each
+/// payee's, from the ledger and from `payee_summary`.
 async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     let ledger = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
@@ -58,100 +70,74 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     .fetch_all(pool)
     .await
     .unwrap();
-    let summary = sqlx::query_scalar::<_, String>(
+    let priced = sqlx::query_scalar::<_, String>(&format!(
         "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
-                trim_scale(gross), trim_scale(net), trim_scale(held))
-         FROM revenue_summary WHERE track_id IS NOT NULL ORDER BY 1",
-    )
+                trim_scale(complete_sum(label_gross)), trim_scale(sum(net)),
+                trim_scale(sum(held)))
+         FROM {PRICED} WHERE track_id IS NOT NULL
+         GROUP BY accounting_month, track_id, platform, territory, usage_type ORDER BY 1"
+    ))
     .fetch_all(pool)
     .await
     .unwrap();
-    let payees_ledger = sqlx::query_scalar::<_, String>(
-        "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
-                trim_scale(coalesce(sum(amount) FILTER (WHERE state = 'allocated'), 0)),
-                trim_scale(coalesce(sum(amount) FILTER (WHERE state = 'held'), 0)), sum(units))
-         FROM allocations WHERE payee_id IS NOT NULL
-         GROUP BY payee_id, accounting_month, track_id, platform, territory, usage_type ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let payees_summary = sqlx::query_scalar::<_, String>(
-        "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
-                trim_scale(earnings), trim_scale(held), units)
-         FROM payee_summary ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
+    let payee = |from: &str, earned: &str, held: &str| {
+        format!(
+            "SELECT concat_ws(' ', payee_id, accounting_month, track_id, platform, territory,
+                    trim_scale(coalesce(sum({earned}), 0)), trim_scale(coalesce(sum({held}), 0)),
+                    sum(units))
+             FROM {from}
+             GROUP BY payee_id, accounting_month, track_id, platform, territory, usage_type
+             ORDER BY 1"
+        )
+    };
+    let read = |sql: String| async move {
+        sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
+    };
+    let payees_ledger = read(payee(
+        "allocations WHERE payee_id IS NOT NULL",
+        "amount) FILTER (WHERE state = 'allocated'",
+        "amount) FILTER (WHERE state = 'held'",
+    ))
+    .await;
+    let payees_summary = read(payee("payee_summary", "earnings", "held")).await;
     (
         ledger.into_iter().chain(payees_ledger).collect(),
-        summary.into_iter().chain(payees_summary).collect(),
+        priced.into_iter().chain(payees_summary).collect(),
     )
 }
 
-/// Each roll-up's rows as text, as kept and as summed afresh from `revenue_summary`.
+/// Each roll-up's rows as text, as kept and as summed afresh from the priced facts.
 async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
-    // What a roll-up keeps of the summary rows it rolls up, grouped by `by`.
+    // What a roll-up keeps of the facts it rolls up, grouped by `by`.
     let sums = |by: &str| {
         format!(
-            "SELECT concat_ws('|', {by}, sum(units), trim_scale(coalesce(sum(gross), 0)),
-                    coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0),
-                    count(*) FILTER (WHERE gross IS NULL), trim_scale(coalesce(sum(net), 0)),
-                    trim_scale(coalesce(sum(held), 0)),
-                    trim_scale(coalesce(sum(reporting_gross), 0)),
+            "SELECT concat_ws('|', {by}, sum(units), trim_scale(coalesce(sum(label_gross), 0)),
+                    coalesce(sum(units) FILTER (WHERE label_gross IS NOT NULL), 0),
+                    count(*) FILTER (WHERE label_gross IS NULL), trim_scale(sum(net)),
+                    trim_scale(sum(held)), trim_scale(coalesce(sum(reporting_gross), 0)),
                     coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0),
                     count(*) FILTER (WHERE reporting_gross IS NULL))"
         )
     };
     let kept = |by: &str| {
         format!(
-            "SELECT concat_ws('|', {by}, units, trim_scale(gross), gross_units, gross_awaiting,
-                    trim_scale(net), trim_scale(held), trim_scale(reporting_gross),
-                    reporting_units, reporting_awaiting)"
+            "SELECT concat_ws('|', {by}, sum(units), trim_scale(sum(gross)), sum(gross_units),
+                    sum(gross_awaiting), trim_scale(sum(net)), trim_scale(sum(held)),
+                    trim_scale(sum(reporting_gross)), sum(reporting_units),
+                    sum(reporting_awaiting))"
         )
     };
     let slice = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
-    let track = "accounting_month, coalesce(track_id, 0)";
-    // revenue_summary with each row's track's release (which the per-track roll-ups
-    // carry), and each track's month's label, as track_summary keeps it.
-    let with_release = "(SELECT s.*, t.release_id FROM revenue_summary s
-                         LEFT JOIN tracks t ON t.id = s.track_id) s";
-    let months_label = format!(
-        "(SELECT s.*, max(s.label_id) OVER (
-                 PARTITION BY s.accounting_month, coalesce(s.track_id, 0)) AS month_label
-          FROM {with_release}) s"
-    );
+    let track = "accounting_month, coalesce(track_id, 0), coalesce(label_id, 0), \
+                 coalesce(release_id, 0), platform";
+    let totals = "coalesce(track_id, 0), coalesce(label_id, 0), coalesce(release_id, 0)";
     let mut found = Vec::new();
-    // Per roll-up: its key columns as kept, the same from revenue_summary, grouped by.
-    for (table, kept_key, fresh_key, from, group) in [
-        (
-            "label_summary",
-            format!("{slice}, summary_rows"),
-            format!("{slice}, count(*)"),
-            "revenue_summary",
-            slice.to_string(),
-        ),
-        (
-            "track_summary",
-            format!("{track}, coalesce(label_id, 0), coalesce(release_id, 0)"),
-            format!("{track}, coalesce(max(label_id), 0), coalesce(max(release_id), 0)"),
-            with_release,
-            track.to_string(),
-        ),
-        (
-            "track_totals",
-            "coalesce(track_id, 0), coalesce(label_id, 0), coalesce(release_id, 0), months"
-                .to_string(),
-            "coalesce(track_id, 0), coalesce(month_label, 0), coalesce(max(release_id), 0), \
-             count(DISTINCT accounting_month)"
-                .to_string(),
-            months_label.as_str(),
-            "coalesce(track_id, 0), coalesce(month_label, 0)".to_string(),
-        ),
-    ] {
-        let fresh = format!("{} FROM {from} GROUP BY {group} ORDER BY 1", sums(&fresh_key));
-        let rolled = format!("{} FROM {table} ORDER BY 1", kept(&kept_key));
+    // Per roll-up: its key, as kept (label_summary per file as well) and from the facts.
+    for (table, key) in
+        [("label_summary", slice), ("track_summary", track), ("track_totals", totals)]
+    {
+        let fresh = format!("{} FROM {PRICED} GROUP BY {key} ORDER BY 1", sums(key));
+        let rolled = format!("{} FROM {table} GROUP BY {key} ORDER BY 1", kept(key));
         let read = |sql: String| async move {
             sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
         };
@@ -189,9 +175,9 @@ async fn summaries_equal_the_facts_and_the_ledger_after_every_kind_of_change() {
     ];
     load(&pool, month("2026-03"), &lines).await;
     assert_summaries_current(&pool, "with a missing rate").await;
-    let rate_missing: Option<String> = sqlx::query_scalar(
-        "SELECT gross::text FROM revenue_summary WHERE track_id = $1 AND territory = 'DE'",
-    )
+    let rate_missing: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT label_gross::text FROM {PRICED} WHERE track_id = $1 AND territory = 'DE'"
+    ))
     .bind(euro.track)
     .fetch_one(&pool)
     .await
@@ -235,7 +221,7 @@ async fn summaries_equal_the_facts_and_the_ledger_after_every_kind_of_change() {
     act(&pool, user, conflict, Action::Decide(Decision::Theirs)).await.unwrap();
     assert_summaries_current(&pool, "after a decision").await;
     let other: String = sqlx::query_scalar(
-        "SELECT (sum(gross) - sum(net))::text FROM revenue_summary WHERE track_id = $1",
+        "SELECT (sum(gross) - sum(net))::text FROM track_summary WHERE track_id = $1",
     )
     .bind(d.track)
     .fetch_one(&pool)
