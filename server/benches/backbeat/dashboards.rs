@@ -226,16 +226,16 @@ struct Menu {
 impl Menu {
     async fn read(pool: &PgPool) -> Result<Menu> {
         let months = sqlx::query_scalar(
-            "SELECT DISTINCT to_char(accounting_month, 'YYYY-MM') FROM revenue_summary ORDER BY 1",
+            "SELECT DISTINCT to_char(accounting_month, 'YYYY-MM') FROM label_summary ORDER BY 1",
         )
         .fetch_all(pool)
         .await?;
         let platforms =
-            sqlx::query_scalar("SELECT DISTINCT platform FROM revenue_summary ORDER BY 1")
+            sqlx::query_scalar("SELECT DISTINCT platform FROM label_summary ORDER BY 1")
                 .fetch_all(pool)
                 .await?;
         let territories = sqlx::query_scalar(
-            "SELECT territory::text FROM revenue_summary GROUP BY 1 ORDER BY count(*) DESC LIMIT 12",
+            "SELECT territory::text FROM label_summary GROUP BY 1 ORDER BY sum(lines) DESC LIMIT 12",
         )
         .fetch_all(pool)
         .await?;
@@ -426,7 +426,7 @@ async fn summaries_against_facts(bench: &mut Bench, database: &str) -> Result<()
         sqlx::query_scalar("SELECT id FROM labels ORDER BY id LIMIT 10").fetch_all(&pool).await?;
     let sources = [
         ("label_summary", FROM_ROLL_UP),
-        ("revenue_summary", FROM_SUMMARY),
+        ("its tracks' terms", FROM_TERMS),
         ("raw facts", FROM_FACTS),
     ];
     for (source, sql) in sources {
@@ -449,10 +449,11 @@ async fn summaries_against_facts(bench: &mut Bench, database: &str) -> Result<()
             .map(|f| f.median())
             .unwrap_or(f64::NAN)
     };
-    let (roll_up, summary, facts) = (of("label_summary"), of("revenue_summary"), of("raw facts"));
+    let (roll_up, terms, facts) = (of("label_summary"), of("its tracks' terms"), of("raw facts"));
     bench.notes.push(format!(
         "The label overview's money per month and platform takes {roll_up:.1} ms from \
-         label_summary (what the page reads), {summary:.1} ms from revenue_summary (per track) \
+         label_summary (what the page reads), {terms:.1} ms from its tracks' terms \
+         (track_summary, per track) \
          and {facts:.0} ms from the raw facts ({:.0} times as long as the page's), median over \
          {} labels.",
         facts / roll_up,
@@ -466,9 +467,9 @@ SELECT accounting_month, platform, sum(units), sum(gross)
 FROM label_summary WHERE label_id = $1
 GROUP BY 1, 2 ORDER BY 1, 2";
 
-const FROM_SUMMARY: &str = "
+const FROM_TERMS: &str = "
 SELECT accounting_month, platform, sum(units), sum(gross)
-FROM revenue_summary WHERE label_id = $1
+FROM track_summary WHERE label_id = $1
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 const FROM_FACTS: &str = "
