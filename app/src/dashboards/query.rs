@@ -126,7 +126,9 @@ impl Summary {
         match self {
             Summary::Facts => "fact_terms",
             Summary::Labels => "label_summary",
-            Summary::Tracks => "track_summary",
+            // Each term priced, grouped once by the statement rather than per track,
+            // month and platform first as the `track_summary` view would.
+            Summary::Tracks => "priced_terms",
             Summary::TrackTotals => "track_totals",
         }
     }
@@ -162,8 +164,16 @@ impl Summary {
 
     /// Amount, priced and awaiting of a label's (`gross`) or the reporting currency's
     /// (`reporting`) money: a fact priced by its terms (as `priced_terms` prices a
-    /// term), or a roll-up's sums and counts.
+    /// term), a priced term (its lines await a rate together), or a roll-up's sums and
+    /// counts.
     fn money(self, money: &str) -> String {
+        if self == Summary::Tracks {
+            let amount = if money == "gross" { "s.gross" } else { "s.reporting_gross" };
+            return format!(
+                "{amount} AS amount, CASE WHEN {amount} IS NULL THEN 0 ELSE s.units END \
+                 AS priced, CASE WHEN {amount} IS NULL THEN s.lines ELSE 0 END AS awaiting"
+            );
+        }
         if self == Summary::Facts {
             let amount = if money == "gross" {
                 "CASE WHEN s.label_currency IS NULL THEN NULL WHEN s.ours = 0 THEN 0 \
@@ -216,7 +226,8 @@ fn push_label_facts<'a>(
               AND NOT f.territory = ANY (coalesce(t.exceptions, '{}'))))",
     );
     if let Some(territory) = filters.territory {
-        q.push(" AND f.territory = ").push_bind(territory.to_string());
+        // As the column's type: compared as text, the index could not take it.
+        q.push(" AND f.territory = ").push_bind(territory.to_string()).push("::char(2)");
     }
     if let Some(usage) = filters.usage {
         q.push(" AND f.usage_type = ").push_bind(usage.code());
