@@ -453,7 +453,9 @@ async fn match_lines(
     .await?;
     let files = sqlx::query_scalar!(
         r#"
-        UPDATE stream_facts f SET track_id = $4
+        UPDATE stream_facts f SET track_id = $4, label_id = (
+            SELECT r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id
+            WHERE t.id = $4)
         WHERE f.track_id IS NULL
           AND (f.isrc = $1 OR f.isrc IS NULL AND $1 IS NULL AND f.platform = $2
                AND f.platform_track_id = $3)

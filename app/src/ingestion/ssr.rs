@@ -376,10 +376,10 @@ pub async fn reverse_file(
         INSERT INTO stream_facts
             (report_file_id, line_number, reversal, accounting_month, period_start, period_end,
              platform, territory, usage_type, isrc, upc, platform_track_id, track_id, title,
-             artist, units, gross, currency, collector)
+             artist, units, gross, currency, collector, label_id)
         SELECT report_file_id, line_number, true, accounting_month, period_start, period_end,
                platform, territory, usage_type, isrc, upc, platform_track_id, track_id, title,
-               artist, -units, -gross, currency, collector
+               artist, -units, -gross, currency, collector, label_id
         FROM stream_facts
         WHERE report_file_id = $1 AND NOT reversal
         "#,

@@ -12,8 +12,9 @@ use sqlx::PgConnection;
 pub async fn rematch(tx: &mut PgConnection, tracks: &[i64]) -> Result<u64, AppError> {
     let by_isrc = sqlx::query_scalar!(
         r#"
-        UPDATE stream_facts f SET track_id = t.id
+        UPDATE stream_facts f SET track_id = t.id, label_id = r.label_id
         FROM tracks t
+        JOIN releases r ON r.id = t.release_id
         WHERE f.track_id IS NULL AND t.id = ANY($1) AND f.isrc = t.isrc
         RETURNING f.report_file_id
         "#,
@@ -23,8 +24,10 @@ pub async fn rematch(tx: &mut PgConnection, tracks: &[i64]) -> Result<u64, AppEr
     .await?;
     let by_platform_id = sqlx::query_scalar!(
         r#"
-        UPDATE stream_facts f SET track_id = p.track_id
+        UPDATE stream_facts f SET track_id = p.track_id, label_id = r.label_id
         FROM track_platform_ids p
+        JOIN tracks pt ON pt.id = p.track_id
+        JOIN releases r ON r.id = pt.release_id
         WHERE f.track_id IS NULL AND p.track_id = ANY($1) AND f.platform = p.platform
           AND f.platform_track_id = p.platform_track_id
           AND (f.isrc IS NULL OR NOT EXISTS (SELECT 1 FROM tracks t WHERE t.isrc = f.isrc))

@@ -358,32 +358,47 @@ async fn insert_loaded(tx: &mut PgConnection, file: &FileRow) -> Result<Option<i
     Ok(inserted)
 }
 
-/// Track ids by ISRC and by each platform's own id, read once per file.
+/// A matched line's track and the track's label (which a fact carries: migration 20).
+#[derive(Clone, Copy)]
+struct Matched {
+    track: i64,
+    label: i64,
+}
+
+/// Tracks by ISRC and by each platform's own id, read once per file.
 #[derive(Default)]
 struct Matcher {
-    by_isrc: HashMap<String, i64>,
-    by_platform_id: HashMap<(String, String), i64>,
+    by_isrc: HashMap<String, Matched>,
+    by_platform_id: HashMap<(String, String), Matched>,
 }
 
 impl Matcher {
     async fn load(pool: &PgPool) -> Result<Self> {
-        let by_isrc = sqlx::query!("SELECT id, isrc FROM tracks")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.isrc, r.id))
-            .collect();
-        let by_platform_id =
-            sqlx::query!("SELECT platform, platform_track_id, track_id FROM track_platform_ids")
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(|r| ((r.platform, r.platform_track_id), r.track_id))
-                .collect();
+        let by_isrc = sqlx::query!(
+            "SELECT t.id, t.isrc, r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id"
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.isrc, Matched { track: r.id, label: r.label_id }))
+        .collect();
+        let by_platform_id = sqlx::query!(
+            "SELECT p.platform, p.platform_track_id, p.track_id, r.label_id
+             FROM track_platform_ids p
+             JOIN tracks t ON t.id = p.track_id
+             JOIN releases r ON r.id = t.release_id"
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            ((r.platform, r.platform_track_id), Matched { track: r.track_id, label: r.label_id })
+        })
+        .collect();
         Ok(Matcher { by_isrc, by_platform_id })
     }
 
-    fn track(&self, platform: Platform, fact: &Fact) -> Option<i64> {
+    fn track(&self, platform: Platform, fact: &Fact) -> Option<Matched> {
         fact.isrc.as_ref().and_then(|isrc| self.by_isrc.get(isrc.as_str()).copied()).or_else(|| {
             let id = fact.platform_track_id.as_ref()?;
             self.by_platform_id.get(&(platform.code().to_string(), id.clone())).copied()
@@ -495,10 +510,16 @@ impl Totals {
 
 const COPY_FACTS: &str = "COPY stream_facts (report_file_id, line_number, accounting_month, \
     period_start, period_end, platform, territory, usage_type, isrc, upc, platform_track_id, \
-    track_id, title, artist, units, gross, currency, collector) FROM STDIN";
+    track_id, title, artist, units, gross, currency, collector, label_id) FROM STDIN";
 
 /// One fact as a line of COPY's text format, written straight into the chunk.
-fn encode(line: &mut String, file_id: i64, platform: Platform, track: Option<i64>, fact: &Fact) {
+fn encode(
+    line: &mut String,
+    file_id: i64,
+    platform: Platform,
+    track: Option<Matched>,
+    fact: &Fact,
+) {
     let _ = write!(
         line,
         "{file_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
@@ -515,7 +536,7 @@ fn encode(line: &mut String, file_id: i64, platform: Platform, track: Option<i64
     optional(line, fact.platform_track_id.as_deref());
     match track {
         Some(t) => {
-            let _ = write!(line, "{t}\t");
+            let _ = write!(line, "{}\t", t.track);
         }
         None => line.push_str("\\N\t"),
     }
@@ -526,6 +547,12 @@ fn encode(line: &mut String, file_id: i64, platform: Platform, track: Option<i64
     match &fact.collector {
         Some(c) => escaped(line, c),
         None => line.push_str("\\N"),
+    }
+    match track {
+        Some(t) => {
+            let _ = write!(line, "\t{}", t.label);
+        }
+        None => line.push_str("\t\\N"),
     }
     line.push('\n');
 }

@@ -81,9 +81,10 @@ pub async fn load_on(pool: &PgPool, month: Month, platform: &str, facts: &[Fact]
         sqlx::query(
             "INSERT INTO stream_facts (report_file_id, line_number, accounting_month, period_start,
                  period_end, platform, territory, usage_type, isrc, platform_track_id, track_id,
-                 title, artist, units, gross, currency, collector)
+                 title, artist, units, gross, currency, collector, label_id)
              VALUES ($1, $2, $3, $3, $4, $14, $5, 'premium', $6, $7, $8, $9, $10, 1000,
-                     $11, $12, $13)",
+                     $11, $12, $13, (SELECT r.label_id FROM tracks t
+                                     JOIN releases r ON r.id = t.release_id WHERE t.id = $8))",
         )
         .bind(file)
         .bind(number as i64 + 1)

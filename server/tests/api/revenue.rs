@@ -154,8 +154,10 @@ pub async fn report(pool: &PgPool, month: Month, lines: &[Line]) -> i64 {
         sqlx::query(
             "INSERT INTO stream_facts (report_file_id, line_number, accounting_month, period_start,
                  period_end, platform, territory, usage_type, track_id, title, artist, units,
-                 gross, currency)
-             VALUES ($1, $2, $3, $3, $4, 'spotify', $5, $6, $7, 'T', 'A', $8, $9, $10)",
+                 gross, currency, label_id)
+             VALUES ($1, $2, $3, $3, $4, 'spotify', $5, $6, $7, 'T', 'A', $8, $9, $10,
+                     (SELECT r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id
+                      WHERE t.id = $7))",
         )
         .bind(file)
         .bind(number as i64 + 1)

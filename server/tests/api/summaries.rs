@@ -147,6 +147,16 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
 }
 
 async fn assert_summaries_current(pool: &PgPool, when: &str) {
+    let astray: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM stream_facts f
+         LEFT JOIN tracks t ON t.id = f.track_id
+         LEFT JOIN releases r ON r.id = t.release_id
+         WHERE f.label_id IS DISTINCT FROM r.label_id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(astray, 0, "every fact carries its track's label {when}");
     let (facts, summary) = from_facts_and_summary(pool).await;
     assert!(!facts.is_empty());
     assert_eq!(facts, summary, "units and reporting gross {when}");
