@@ -20,7 +20,7 @@ from sqlalchemy import create_engine
 COLUMNS = [
     "report_file_id", "line_number", "accounting_month", "period_start", "period_end",
     "platform", "territory", "usage_type", "isrc", "upc", "platform_track_id", "track_id",
-    "title", "artist", "units", "gross", "currency", "collector",
+    "title", "artist", "units", "gross", "currency", "collector", "label_id",
 ]
 
 USAGE = {
@@ -119,9 +119,15 @@ def main():
     fmt, path, url, file_id = sys.argv[1:5]
     engine = create_engine(url.replace("postgres://", "postgresql+psycopg://", 1))
     facts = {"dsr": dsr, "apple": apple, "youtube": youtube}[fmt](path)
-    tracks = pd.read_sql("SELECT isrc, id AS track_id FROM tracks", engine)
+    # Each line's track and the track's label, as Backbeat's facts carry them.
+    tracks = pd.read_sql(
+        "SELECT t.isrc, t.id AS track_id, r.label_id FROM tracks t "
+        "JOIN releases r ON r.id = t.release_id",
+        engine,
+    )
     facts = facts.merge(tracks, on="isrc", how="left")
     facts["track_id"] = facts["track_id"].astype("Int64")
+    facts["label_id"] = facts["label_id"].astype("Int64")
     facts["report_file_id"] = int(file_id)
     # Backbeat accounts a line in the month its period ends in.
     end = pd.to_datetime(facts["period_end"])

@@ -177,25 +177,15 @@ async fn label_delta(
             (report_file_id, accounting_month, label_id, platform, territory, usage_type, lines,
              units, gross, gross_units, gross_awaiting, net, held, reporting_gross,
              reporting_units, reporting_awaiting)
-        WITH priced AS (
-            SELECT f.*,
-                   CASE WHEN label_currency IS NULL THEN NULL WHEN ours = 0 THEN 0
-                        ELSE gross * ours * rate END AS label_gross,
-                   coalesce(gross * ours * (1 - fee) * rate, 0) AS net_part,
-                   CASE WHEN state = 'held' THEN coalesce(gross * ours * rate, 0) ELSE 0 END
-                       AS held_part,
-                   gross * reporting_rate AS reporting_gross
-            FROM fact_terms f
-            WHERE f.report_file_id = ANY($1) AND f.track_id = ANY($2)
-        )
         SELECT report_file_id, accounting_month, label_id, platform, territory, usage_type,
                $3 * count(*), $3 * sum(units)::bigint, $3 * coalesce(sum(label_gross), 0),
                $3 * coalesce(sum(units) FILTER (WHERE label_gross IS NOT NULL), 0)::bigint,
                $3 * count(*) FILTER (WHERE label_gross IS NULL),
-               $3 * sum(net_part), $3 * sum(held_part), $3 * coalesce(sum(reporting_gross), 0),
+               $3 * sum(net), $3 * sum(held), $3 * coalesce(sum(reporting_gross), 0),
                $3 * coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0)::bigint,
                $3 * count(*) FILTER (WHERE reporting_gross IS NULL)
-        FROM priced
+        FROM priced_facts
+        WHERE report_file_id = ANY($1) AND track_id = ANY($2)
         GROUP BY 1, 2, 3, 4, 5, 6
         ON CONFLICT (report_file_id, coalesce(label_id, 0), accounting_month, platform,
                      territory, usage_type)

@@ -15,7 +15,7 @@ pub const CATALOG: &str = "bench_catalog";
 pub const TARGET: &str = "bench_ingest";
 const COLUMNS: &str = "report_file_id, line_number, accounting_month, period_start, period_end, \
     platform, territory, usage_type, isrc, upc, platform_track_id, track_id, title, artist, units, \
-    gross, currency, collector";
+    gross, currency, collector, label_id";
 
 /// One report file to load, and what it holds according to the generator that wrote it.
 pub struct Case {

@@ -14,13 +14,7 @@ type Flat = (chrono::NaiveDate, i64, String, String, String, i64, Option<String>
 /// Each fact priced by its terms, as the dashboards price it (`priced_terms` prices a
 /// term the same way): in the label's currency, the payees' part, held, and in the
 /// reporting currency.
-const PRICED: &str = "(SELECT f.*,
-        CASE WHEN label_currency IS NULL THEN NULL WHEN ours = 0 THEN 0
-             ELSE gross * ours * rate END AS label_gross,
-        coalesce(gross * ours * (1 - fee) * rate, 0) AS net,
-        CASE WHEN state = 'held' THEN coalesce(gross * ours * rate, 0) ELSE 0 END AS held,
-        gross * reporting_rate AS reporting_gross
-    FROM fact_terms f) s";
+const PRICED: &str = "priced_facts";
 
 /// Units and reporting-currency gross per month, track (0: suspense), platform,
 /// territory and usage type: from the facts, and from the facts priced by their terms.
