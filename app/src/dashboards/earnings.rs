@@ -240,19 +240,7 @@ impl Earnings {
         for g in self.within(filters, None) {
             groups.entry(self.key(by, g)).or_default().add(g);
         }
-        let mut groups: Vec<((String, String), Sum)> = groups.into_iter().collect();
-        groups.sort_by(|a, b| order(by, state, a, b));
-        let total = groups.len() as i64;
-        let size = per_page(by) as usize;
-        let skip = page.map_or(0, |p| p.saturating_sub(1) as usize * size);
-        let take = if page.is_some() { size } else { usize::MAX };
-        let rows = groups
-            .into_iter()
-            .skip(skip)
-            .take(take)
-            .map(|((key, name), s)| row(by, key, name, (s.units, s.priced), s.amount, s.awaiting))
-            .collect();
-        (rows, total)
+        page_of(by, state, page, groups.into_iter().collect())
     }
 
     /// A grain's (key, name) in a table by `by`: the key as the row's filter takes it.
@@ -314,16 +302,16 @@ impl Earnings {
     }
 }
 
-/// A group's sums, as `query` keeps them: streams, earnings known so far (0 while a
-/// rate is missing), the streams whose earnings are known, and grains awaiting a rate.
-#[derive(Default)]
-struct Sum {
-    units: i64,
-    amount: Decimal,
-    priced: i64,
-    awaiting: i64,
+/// A group's sums, as `query` keeps them: streams, money known so far (0 while a rate
+/// is missing), the streams whose money is known, and rows awaiting a rate.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Sum {
+    pub units: i64,
+    pub amount: Decimal,
+    pub priced: i64,
+    pub awaiting: i64,
     /// Whether any earnings are known (SQL's sum is NULL otherwise).
-    known: bool,
+    pub known: bool,
 }
 
 impl Sum {
@@ -339,6 +327,15 @@ impl Sum {
         }
     }
 
+    /// Another group's sums added to these.
+    pub fn merge(&mut self, other: &Sum) {
+        self.units += other.units;
+        self.amount += other.amount;
+        self.priced += other.priced;
+        self.awaiting += other.awaiting;
+        self.known |= other.known;
+    }
+
     fn per_stream(&self) -> Option<Decimal> {
         (self.priced != 0).then(|| self.amount / Decimal::from(self.priced))
     }
@@ -346,14 +343,24 @@ impl Sum {
 
 /// A table's order: its sort column (missing per-stream values last either way), then
 /// the name, then the key.
-fn order(
+pub(super) fn order(
+    by: Dimension,
+    state: TableState,
+    a @ ((a_key, a_name), _): &((String, String), Sum),
+    b @ ((b_key, b_name), _): &((String, String), Sum),
+) -> Ordering {
+    by_column(by, state, a, b).then_with(|| a_name.cmp(b_name)).then_with(|| a_key.cmp(b_key))
+}
+
+/// The sort column's order alone: equal groups tie.
+pub(super) fn by_column(
     by: Dimension,
     state: TableState,
     ((a_key, a_name), a): &((String, String), Sum),
     ((b_key, b_name), b): &((String, String), Sum),
 ) -> Ordering {
     let directed = |o: Ordering| if state.sort.descending { o.reverse() } else { o };
-    let column = match state.sort.key {
+    match state.sort.key {
         // Months sort by their key (a date in SQL, the same order as YYYY-MM).
         SortKey::Name if by == Dimension::Month => directed(a_key.cmp(b_key)),
         SortKey::Name => directed(a_name.cmp(b_name)),
@@ -365,6 +372,27 @@ fn order(
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         },
-    };
-    column.then_with(|| a_name.cmp(b_name)).then_with(|| a_key.cmp(b_key))
+    }
+}
+
+/// Page `page` of `groups` (every group with `None`) as rows, sorted by `order`, and
+/// how many groups there are.
+pub(super) fn page_of(
+    by: Dimension,
+    state: TableState,
+    page: Option<u32>,
+    mut groups: Vec<((String, String), Sum)>,
+) -> (Vec<Row>, i64) {
+    groups.sort_by(|a, b| order(by, state, a, b));
+    let total = groups.len() as i64;
+    let size = per_page(by) as usize;
+    let skip = page.map_or(0, |p| p.saturating_sub(1) as usize * size);
+    let take = if page.is_some() { size } else { usize::MAX };
+    let rows = groups
+        .into_iter()
+        .skip(skip)
+        .take(take)
+        .map(|((key, name), s)| row(by, key, name, (s.units, s.priced), s.amount, s.awaiting))
+        .collect();
+    (rows, total)
 }

@@ -16,6 +16,8 @@ pub mod charts;
 pub mod earnings;
 pub mod filters;
 #[cfg(feature = "ssr")]
+pub mod label_totals;
+#[cfg(feature = "ssr")]
 pub mod query;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -10,7 +10,7 @@
 //! which a generic `($1 IS NULL OR platform = $1)` statement would hide from it.
 
 use super::filters::{Dimension, Filters, SortKey, TableState};
-use super::{Row, Totals, earnings};
+use super::{Row, Totals, earnings, label_totals};
 use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
 use rust_decimal::Decimal;
@@ -375,6 +375,11 @@ pub async fn table(
     let by = state.by;
     let needs = Needs::of(by);
     let summary = needs.with(filters, None).table();
+    if let (Source::Label { label, .. }, Summary::TrackTotals, Some(page)) = (source, summary, page)
+        && label_totals::serves(state, Some(page))
+    {
+        return label_totals::of(pool, *label).await?.table(pool, filters, state, page).await;
+    }
     let (id, key, joins) = key_of(by, summary.has_releases());
     let (name, name_join) = name_of(by);
     let name = if name.is_empty() { key } else { name };
@@ -631,25 +636,14 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
     o.platforms.sort();
     o.territories.sort();
     o.usages.sort();
-    let picks = match source {
-        Source::Everything { .. } => None,
-        // A label's releases are its catalog's: reading which of them have rows would
-        // read every month of the label's tracks (26,000 rows for three months of a
-        // label of 10,000 tracks) on every page.
-        Source::Label { label, .. } => {
-            let mut q = QueryBuilder::new(
-                "SELECT r.id AS release, r.title, a.id AS artist, a.name FROM releases r \
-                 JOIN artists a ON a.id = r.artist_id WHERE r.label_id = ",
-            );
-            q.push_bind(*label);
-            Some(q)
-        }
-        Source::Artist { .. } => None,
-    };
-    if let Some(mut q) = picks {
-        for r in q.build().fetch_all(pool).await? {
-            o.releases.push((r.get("title"), r.get::<i64, _>("release").to_string()));
-            o.artists.push((r.get("name"), r.get::<i64, _>("artist").to_string()));
+    // A label's releases are its catalog's: reading which of them have rows would read
+    // every month of the label's tracks (26,000 rows for three months of a label of
+    // 10,000 tracks) on every page. Everything at once could be a whole distributor's
+    // catalog: no menu of it.
+    if let Source::Label { label, .. } = source {
+        for (id, release) in label_totals::releases(pool, *label).await?.iter() {
+            o.releases.push((release.title.clone(), id.to_string()));
+            o.artists.push((release.artist_name.clone(), release.artist.to_string()));
         }
         o.releases.sort();
         o.artists.sort();
