@@ -126,8 +126,8 @@ impl Summary {
         match self {
             Summary::Facts => "fact_terms",
             Summary::Labels => "label_summary",
-            // Each term priced, grouped once by the statement rather than per track,
-            // month and platform first as the `track_summary` view would.
+            // Each term priced, grouped once by the statement (not per track, month and
+            // platform first, as the dropped `track_summary` view did).
             Summary::Tracks => "priced_terms",
             Summary::TrackTotals => "track_totals",
         }

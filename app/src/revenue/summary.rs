@@ -7,8 +7,9 @@
 //!   breakdowns that need no track): a file allocated whole replaces its rows, a few
 //!   tracks of it have theirs taken out and added back.
 //!
-//! The rest are views: `track_summary` (a track's terms per month and platform, from
-//! `priced_terms`) and `payee_summary` (an artist's payees' shares of their facts). No
+//! The rest are views: `priced_terms` (each term's money: a track's month per platform
+//! is its terms grouped) and `payee_summary` (an artist's payees' shares of their
+//! facts). No
 //! summary repeats the facts: writing a row per fact was most of allocation's time
 //! (docs/benchmarking.md).
 

@@ -453,8 +453,7 @@ async fn summaries_against_facts(bench: &mut Bench, database: &str) -> Result<()
     bench.notes.push(format!(
         "The label overview's money per month and platform takes {roll_up:.1} ms from \
          label_summary (what the page reads), {terms:.1} ms from its tracks' terms \
-         (track_summary, per track) \
-         and {facts:.0} ms from the raw facts ({:.0} times as long as the page's), median over \
+         (priced_terms) and {facts:.0} ms from the raw facts ({:.0} times as long as the page's), median over \
          {} labels.",
         facts / roll_up,
         labels.len()
@@ -469,7 +468,7 @@ GROUP BY 1, 2 ORDER BY 1, 2";
 
 const FROM_TERMS: &str = "
 SELECT accounting_month, platform, sum(units), sum(gross)
-FROM track_summary WHERE label_id = $1
+FROM priced_terms WHERE label_id = $1
 GROUP BY 1, 2 ORDER BY 1, 2";
 
 const FROM_FACTS: &str = "

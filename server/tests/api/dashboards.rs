@@ -108,7 +108,7 @@ async fn an_artists_overview_and_tables_add_up_by_hand() {
 }
 
 /// A label's tracks, releases and artists over every month come from each track's
-/// all-time totals (`track_totals`), over a period from its months (`track_summary`):
+/// all-time totals (`track_totals`), over a period from its terms (`priced_terms`):
 /// the two agree, and a period is only its months.
 #[tokio::test]
 async fn a_labels_all_time_tables_equal_the_sum_of_its_months() {

@@ -121,17 +121,31 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
                     sum(reporting_awaiting))"
         )
     };
+    // A track's month on a platform is its terms priced, summed as the dashboards sum
+    // them (`Summary::Tracks`): the lines awaiting a rate counted, not summed as 0.
+    let terms = |by: &str| {
+        format!(
+            "SELECT concat_ws('|', {by}, sum(units), trim_scale(coalesce(sum(gross), 0)),
+                    coalesce(sum(units) FILTER (WHERE gross IS NOT NULL), 0),
+                    coalesce(sum(lines) FILTER (WHERE gross IS NULL), 0), trim_scale(sum(net)),
+                    trim_scale(sum(held)), trim_scale(coalesce(sum(reporting_gross), 0)),
+                    coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0),
+                    coalesce(sum(lines) FILTER (WHERE reporting_gross IS NULL), 0))"
+        )
+    };
     let slice = "accounting_month, coalesce(label_id, 0), platform, territory, usage_type";
     let track = "accounting_month, coalesce(track_id, 0), coalesce(label_id, 0), \
                  coalesce(release_id, 0), platform";
     let totals = "coalesce(track_id, 0), coalesce(label_id, 0), coalesce(release_id, 0)";
     let mut found = Vec::new();
     // Per roll-up: its key, as kept (label_summary per file as well) and from the facts.
-    for (table, key) in
-        [("label_summary", slice), ("track_summary", track), ("track_totals", totals)]
-    {
+    for (table, key, sum) in [
+        ("label_summary", slice, kept(slice)),
+        ("priced_terms", track, terms(track)),
+        ("track_totals", totals, kept(totals)),
+    ] {
         let fresh = format!("{} FROM {PRICED} GROUP BY {key} ORDER BY 1", sums(key));
-        let rolled = format!("{} FROM {table} GROUP BY {key} ORDER BY 1", kept(key));
+        let rolled = format!("{sum} FROM {table} GROUP BY {key} ORDER BY 1");
         let read = |sql: String| async move {
             sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
         };
@@ -225,7 +239,7 @@ async fn summaries_equal_the_facts_and_the_ledger_after_every_kind_of_change() {
     act(&pool, user, conflict, Action::Decide(Decision::Theirs)).await.unwrap();
     assert_summaries_current(&pool, "after a decision").await;
     let other: String = sqlx::query_scalar(
-        "SELECT (sum(gross) - sum(net))::text FROM track_summary WHERE track_id = $1",
+        "SELECT (sum(gross) - sum(net))::text FROM priced_terms WHERE track_id = $1",
     )
     .bind(d.track)
     .fetch_one(&pool)
