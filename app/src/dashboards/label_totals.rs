@@ -1,20 +1,23 @@
-//! A label's tables by track, release and artist over every month, summed here from its
-//! tracks' totals (`track_totals`), read once per request.
+//! A label's tables by track, release and artist, grouped and sorted in the server from
+//! its tracks' sums read once per request.
 //!
-//! A label overview shows three such tables. As a statement each, they read the label's
-//! 10,000 `track_totals` rows three times and grouped them in Postgres (8 to 15 ms each
-//! on the profile database: a third of the page's Postgres time). Read once, beside the
-//! label's releases (which the filter menus list anyway), each table is a pass over the
-//! rows in memory, and only the tracks on its page are looked up by title.
+//! A label overview shows three such tables over the same tracks, and as a statement
+//! each they read and grouped the label's tracks three times: over every month its
+//! 10,000 `track_totals` rows (8 to 15 ms each on the profile database, a third of the
+//! page's Postgres time), within a territory its facts joined to their terms (about 40
+//! ms each). Read once per request and filters (`query::label_tracks`, from the source
+//! `query::table` would read), beside the label's releases (which the filter menus list
+//! anyway), each table is a pass over the tracks in memory, and only the tracks on its
+//! page are looked up by title.
 //!
-//! Tables over a period, a platform or a territory need months or facts and stay in SQL
-//! (`query`), as do tables of every row (CSV exports) and tracks sorted by title, which
-//! would need every track's title.
+//! Tables of every row (CSV exports) and tracks sorted by title, which would need every
+//! track's title, stay in SQL (`query::table`); a test checks that each page is the
+//! same slice of SQL's order.
 
 use super::Row;
 use super::earnings::{Sum, by_column, page_of};
 use super::filters::{Dimension, Filters, SortKey, TableState};
-use super::query::per_page;
+use super::query::{self, per_page};
 use crate::error::AppError;
 use sqlx::PgPool;
 use std::cmp::Ordering;
@@ -68,53 +71,45 @@ async fn read_releases(
     Ok(releases.collect())
 }
 
-/// One track's sums over every month.
+/// One track's sums on one release.
 struct Total {
     track: i64,
     release: Option<i64>,
     sum: Sum,
 }
 
-/// A label's tracks' totals, and the releases they are on.
+/// A label's tracks' sums within some filters, and the releases they are on.
 pub struct LabelTotals {
+    filters: Filters,
     totals: Vec<Total>,
     releases: Arc<HashMap<i64, Release>>,
-    /// Releases of other labels that tracks' totals still name (a release moved since
+    /// Releases of other labels that tracks' rows still name (a release moved since
     /// its tracks were allocated): named as SQL's join would name them.
     others: HashMap<i64, Release>,
 }
 
-/// The label's totals, read once per request.
-pub async fn of(pool: &PgPool, label: i64) -> Result<Arc<LabelTotals>, AppError> {
-    let read = || async { Ok(Arc::new(LabelTotals::read(pool, label).await?)) };
-    crate::db::request_once("label totals", label, read).await
+/// The label's tracks within `filters`, read once per request (a page's tables share
+/// its filters; other filters are read afresh).
+pub async fn of(
+    pool: &PgPool,
+    label: i64,
+    filters: &Filters,
+) -> Result<Arc<LabelTotals>, AppError> {
+    let read = || async { Ok(Arc::new(LabelTotals::read(pool, label, filters).await?)) };
+    let totals: Arc<LabelTotals> = crate::db::request_once("label totals", label, read).await?;
+    if totals.filters == *filters {
+        Ok(totals)
+    } else {
+        Ok(Arc::new(LabelTotals::read(pool, label, filters).await?))
+    }
 }
 
 impl LabelTotals {
-    async fn read(pool: &PgPool, label: i64) -> Result<LabelTotals, AppError> {
-        let rows = sqlx::query!(
-            r#"
-            SELECT track_id AS "track!", release_id, units, gross, gross_units, gross_awaiting
-            FROM track_totals
-            WHERE label_id = $1 AND track_id IS NOT NULL
-            "#,
-            label
-        )
-        .fetch_all(pool)
-        .await?;
-        let totals: Vec<Total> = rows
+    async fn read(pool: &PgPool, label: i64, filters: &Filters) -> Result<LabelTotals, AppError> {
+        let totals: Vec<Total> = query::label_tracks(pool, label, filters)
+            .await?
             .into_iter()
-            .map(|r| Total {
-                track: r.track,
-                release: r.release_id,
-                sum: Sum {
-                    units: r.units,
-                    amount: r.gross,
-                    priced: r.gross_units,
-                    awaiting: r.gross_awaiting,
-                    known: true,
-                },
-            })
+            .map(|(track, release, sum)| Total { track, release, sum })
             .collect();
         let releases = releases(pool, label).await?;
         let mut missing: Vec<i64> =
@@ -125,7 +120,7 @@ impl LabelTotals {
             true => HashMap::new(),
             false => read_releases(pool, None, &missing).await?,
         };
-        Ok(LabelTotals { totals, releases, others })
+        Ok(LabelTotals { filters: filters.clone(), totals, releases, others })
     }
 
     fn release(&self, id: Option<i64>) -> Option<&Release> {
@@ -137,14 +132,13 @@ impl LabelTotals {
     pub async fn table(
         &self,
         pool: &PgPool,
-        filters: &Filters,
         state: TableState,
         page: u32,
     ) -> Result<(Vec<Row>, i64), AppError> {
         let by = state.by;
         // Each group's id, and its name but for tracks (named once on the page).
         let mut groups: HashMap<Option<i64>, (Option<&str>, Sum)> = HashMap::new();
-        for total in self.within(filters) {
+        for total in &self.totals {
             let release = self.release(total.release);
             let (id, name) = match by {
                 Dimension::Track => (Some(total.track), None),
@@ -166,18 +160,6 @@ impl LabelTotals {
             name_tracks(pool, &mut groups).await?;
         }
         Ok((page_of(by, state, Some(page), groups).0, total))
-    }
-
-    /// The totals within the filters a table over every month can have (a track, a
-    /// release, an artist).
-    fn within<'a>(&'a self, filters: &'a Filters) -> impl Iterator<Item = &'a Total> + 'a {
-        self.totals.iter().filter(move |t| {
-            filters.track.is_none_or(|track| t.track == track)
-                && filters.release.is_none_or(|release| t.release == Some(release))
-                && filters.artist.is_none_or(|artist| {
-                    self.release(t.release).is_some_and(|r| r.artist == artist)
-                })
-        })
     }
 }
 

@@ -324,6 +324,43 @@ fn with_rows<'a>(
     q
 }
 
+/// A label's tracks within `filters`, for `label_totals`: per track and release (a
+/// track's rows all carry one release but for a track moved since), its sums, from the
+/// same source `table` would read them from.
+pub(super) async fn label_tracks(
+    pool: &PgPool,
+    label: i64,
+    filters: &Filters,
+) -> Result<Vec<(i64, Option<i64>, earnings::Sum)>, AppError> {
+    let source = Source::Label { label, currency: String::new() };
+    let needs = Needs::of(Dimension::Track);
+    let mut q = with_rows(&source, filters, None, needs);
+    q.push(if needs.with(filters, None).table() == Summary::TrackTotals {
+        // A row a track already.
+        "SELECT track_id, release_id, units::bigint AS units, amount, priced::bigint AS priced, \
+         awaiting::bigint AS awaiting FROM rows WHERE track_id IS NOT NULL"
+    } else {
+        "SELECT track_id, release_id, sum(units)::bigint AS units, \
+         coalesce(sum(amount), 0) AS amount, coalesce(sum(priced), 0)::bigint AS priced, \
+         coalesce(sum(awaiting), 0)::bigint AS awaiting \
+         FROM rows WHERE track_id IS NOT NULL GROUP BY track_id, release_id"
+    });
+    let found = q.build().fetch_all(pool).await?;
+    Ok(found
+        .into_iter()
+        .map(|r| {
+            let sum = earnings::Sum {
+                units: r.get("units"),
+                amount: r.get("amount"),
+                priced: r.get("priced"),
+                awaiting: r.get("awaiting"),
+                known: true,
+            };
+            (r.get("track_id"), r.get("release_id"), sum)
+        })
+        .collect())
+}
+
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
 /// carries ('' for suspense), and the joins that find it: through the rows' release
 /// when they carry it (`releases`), else through their track.
@@ -375,10 +412,11 @@ pub async fn table(
     let by = state.by;
     let needs = Needs::of(by);
     let summary = needs.with(filters, None).table();
-    if let (Source::Label { label, .. }, Summary::TrackTotals, Some(page)) = (source, summary, page)
+    if let (Source::Label { label, .. }, Some(page)) = (source, page)
         && label_totals::serves(state, Some(page))
     {
-        return label_totals::of(pool, *label).await?.table(pool, filters, state, page).await;
+        let totals = label_totals::of(pool, *label, filters).await?;
+        return totals.table(pool, state, page).await;
     }
     let (id, key, joins) = key_of(by, summary.has_releases());
     let (name, name_join) = name_of(by);

@@ -135,12 +135,12 @@ async fn a_labels_all_time_tables_equal_the_sum_of_its_months() {
     assert_eq!(tracks.iter().map(|r| r.2).collect::<Vec<_>>(), [dec("8.00"), dec("7.00")]);
 }
 
-/// A label's all-time tables by track, release and artist are drawn in memory from its
-/// tracks' totals read once (`label_totals`) when a page is asked for, and by SQL for
-/// a CSV export of every row: each page is the same slice of SQL's order, for every
-/// sort, with ties in money, streams and names (every title here is the same).
+/// A label's tables by track, release and artist are drawn in memory from its tracks'
+/// sums read once (`label_totals`) when a page is asked for, and by SQL for a CSV
+/// export of every row: each page is the same slice of SQL's order, for every sort and
+/// kind of filter, with ties in money, streams and names (every title here is the same).
 #[tokio::test]
-async fn a_labels_all_time_pages_are_slices_of_the_whole_table() {
+async fn a_labels_pages_by_track_release_and_artist_are_slices_of_the_whole_table() {
     let (_, pool) = crate::helpers::fresh_database().await;
     let mut deals = Vec::new();
     for _ in 0..14 {
@@ -170,14 +170,28 @@ async fn a_labels_all_time_pages_are_slices_of_the_whole_table() {
         facts.push(fact(&pool, d, "US", &format!("{}.00", i % 4 + 1)).await);
     }
     load(&pool, month("2026-03"), &facts).await;
+    // Every other track in another month and territory, for the filtered tables.
+    let mut april = Vec::new();
+    for (i, d) in deals.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        april.push(fact(&pool, d, "GB", &format!("{}.50", i % 3)).await);
+    }
+    load(&pool, month("2026-04"), &april).await;
     let source = Source::Label { label: first.label, currency: "USD".into() };
     let artist: i64 = sqlx::query_scalar("SELECT artist_id FROM releases WHERE id = $1")
         .bind(first.release)
         .fetch_one(&pool)
         .await
         .unwrap();
-    let by_artist = filters(&[("artist", &artist.to_string())]);
-    for f in [Filters::default(), by_artist] {
+    // Over every month (`track_totals`), a period or a platform (the terms), and a
+    // territory (the facts times their terms).
+    let every = [
+        Filters::default(),
+        filters(&[("artist", &artist.to_string())]),
+        filters(&[("from", "2026-04"), ("to", "2026-04")]),
+        filters(&[("platform", "spotify")]),
+        filters(&[("territory", "GB")]),
+    ];
+    for f in every {
         for by in [Dimension::Track, Dimension::Release, Dimension::Artist] {
             for key in [SortKey::Name, SortKey::Streams, SortKey::Amount, SortKey::PerStream] {
                 for descending in [false, true] {
