@@ -53,6 +53,13 @@ pub async fn connect(url: &str) -> Result<PgPool> {
 /// ANALYZE). The pool's 16 connections at a few such nodes each stay well within
 /// memory.
 ///
+/// No parallel workers (`max_parallel_workers_per_gather` 0): the server answers many
+/// readers at once on a few cores, where a worker takes a core from another request and
+/// its partial sums must be merged. A label's tables within its busiest territory took
+/// 183-218 ms with two workers and 128-142 ms without (profile database); allocation
+/// writes with `INSERT ... SELECT`, which Postgres never runs in parallel, and took as
+/// long either way.
+///
 /// Not `plan_cache_mode = force_custom_plan`, though one statement serves an artist, a
 /// label and staff: it replans the queries inside PL/pgSQL triggers on every row too,
 /// and a payout run's recalculation (a trigger per statement line) slowed until its
@@ -60,8 +67,15 @@ pub async fn connect(url: &str) -> Result<PgPool> {
 /// without it). Statements whose best plan depends on the scope are written so
 /// that a generic plan is good for each (see `app::catalog::ssr`).
 pub async fn session_settings(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SET jit = off").execute(&mut *conn).await?;
-    sqlx::query("SET work_mem = '32MB'").execute(conn).await.map(|_| ())
+    jit_off(conn).await?;
+    sqlx::query("SET work_mem = '32MB'").execute(&mut *conn).await?;
+    sqlx::query("SET max_parallel_workers_per_gather = 0").execute(conn).await.map(|_| ())
+}
+
+/// JIT off alone: what the benchmarks' own statements run with (their comparisons, such
+/// as a label's numbers read from the raw facts, keep Postgres' parallel workers).
+pub async fn jit_off(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET jit = off").execute(conn).await.map(|_| ())
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<()> {

@@ -101,9 +101,7 @@ impl Bench {
     pub async fn pool(&self, database: &str) -> Result<PgPool> {
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
-            .after_connect(|conn, _| {
-                Box::pin(async move { server::database::session_settings(conn).await })
-            })
+            .after_connect(|conn, _| Box::pin(async move { server::database::jit_off(conn).await }))
             .connect(&self.url(database))
             .await
             .with_context(|| format!("connecting to {database}"))
