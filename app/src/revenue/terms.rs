@@ -172,7 +172,12 @@ pub async fn write(
         -- 477 subjects rather than 68,218 and look each one's track up by index.
         FROM shared p
         JOIN report_files f ON f.id = p.report_file_id
-        ORDER BY p.track_id, p.accounting_month
+        -- Written a label at a time: the dashboards read a label's terms (its movers,
+        -- its tables over a period), which written in track order lay scattered among
+        -- every other label's (a label's two months, 17,600 terms, in 2,681 blocks of
+        -- a million-track catalog's terms; make bench). On the profile database the
+        -- same read takes 664 blocks rather than 1,861.
+        ORDER BY p.label_id, p.track_id, p.accounting_month
         "#,
         files,
         tracks as _
