@@ -142,7 +142,7 @@ async fn releases(
         r#"
         SELECT r.id, r.label_id, l.name AS label, r.upc, r.title, a.name AS artist,
                r.release_date AS "release_date: NaiveDate",
-               (SELECT count(*) FROM tracks t WHERE t.release_id = r.id) AS "tracks!"
+               r.track_count AS tracks
         FROM releases r
         JOIN labels l ON l.id = r.label_id
         JOIN artists a ON a.id = r.artist_id

@@ -343,15 +343,30 @@ async fn label_artists(
     (kept.fetch_all(pool).await.unwrap(), fresh.fetch_all(pool).await.unwrap())
 }
 
+/// Each release's `track_count` as kept (migration 24), and as counted afresh.
+async fn track_counts(pool: &sqlx::PgPool) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+    let kept = sqlx::query_as("SELECT id, track_count FROM releases ORDER BY id");
+    let fresh = sqlx::query_as(
+        "SELECT r.id, count(t.id) FROM releases r LEFT JOIN tracks t ON t.release_id = r.id
+         GROUP BY r.id ORDER BY r.id",
+    );
+    (kept.fetch_all(pool).await.unwrap(), fresh.fetch_all(pool).await.unwrap())
+}
+
 #[tokio::test]
-async fn a_labels_artists_are_counted_again_whenever_credits_change() {
+async fn a_labels_artists_and_track_counts_are_counted_again_whenever_the_catalog_changes() {
     let app = TestApp::spawn().await;
     let catalog = Catalog::create(&app.pool).await;
     let same = |(kept, fresh): (Vec<(i64, i64, i64, i64)>, Vec<_>), when: &str| {
         assert!(!fresh.is_empty());
         assert_eq!(kept, fresh, "label_artists {when}");
     };
+    let counted = |(kept, fresh): (Vec<(i64, i64)>, Vec<_>), when: &str| {
+        assert!(fresh.iter().any(|(_, tracks)| *tracks > 0));
+        assert_eq!(kept, fresh, "releases' track counts {when}");
+    };
     same(label_artists(&app.pool).await, "after the catalog was made");
+    counted(track_counts(&app.pool).await, "after the catalog was made");
 
     let staff = staff_of(&app).await;
     let release: i64 = sqlx::query_scalar("SELECT release_id FROM tracks WHERE id = $1")
@@ -375,6 +390,7 @@ async fn a_labels_artists_are_counted_again_whenever_credits_change() {
     };
     let added = saved(&staff, "save_track", &pairs(&track("0", "Artist B; Ode"))).await;
     same(label_artists(&app.pool).await, "after a track with guests was added");
+    counted(track_counts(&app.pool).await, "after a track was added");
     let guests: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM label_artists c JOIN artists a ON a.id = c.artist_id
          WHERE c.label_id = $1 AND a.name IN ('Artist B', 'Ode')",
@@ -393,6 +409,22 @@ async fn a_labels_artists_are_counted_again_whenever_credits_change() {
         .await
         .unwrap();
     same(label_artists(&app.pool).await, "after a track was deleted");
+    counted(track_counts(&app.pool).await, "after a track was deleted");
+
+    // No page moves a track to another release, but a hand-made fix could; and a
+    // statement that moves some and leaves others changes only the moved ones' counts.
+    sqlx::query(
+        "UPDATE tracks SET release_id = (SELECT release_id FROM tracks WHERE id = $2),
+                           title = title || ''
+         WHERE id = $1 OR release_id = (SELECT release_id FROM tracks WHERE id = $2)",
+    )
+    .bind(added)
+    .bind(catalog.track_b)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    counted(track_counts(&app.pool).await, "after a track moved to another release");
+    same(label_artists(&app.pool).await, "after a track moved to another label");
 
     // What the label's home page counts: its artists, as credited now.
     user(&app.pool, "mgr@label.test", Role::LabelManager, Link::Label(catalog.label_a)).await;
@@ -403,4 +435,24 @@ async fn a_labels_artists_are_counted_again_whenever_credits_change() {
         body["artists"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert_eq!(artists, ["Artist A"], "A2's only track is gone, and so are the guests");
     assert_eq!(body["artist_count"], 1);
+    let (releases, tracks): (i64, i64) = sqlx::query_as(
+        "SELECT count(DISTINCT r.id), count(t.id)
+         FROM releases r LEFT JOIN tracks t ON t.release_id = r.id WHERE r.label_id = $1",
+    )
+    .bind(catalog.label_a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (body["release_count"].as_i64(), body["track_count"].as_i64()),
+        (Some(releases), Some(tracks))
+    );
+
+    sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
+        .bind(catalog.label_b)
+        .bind(release.parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    same(label_artists(&app.pool).await, "after a release moved to another label");
 }
