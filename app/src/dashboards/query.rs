@@ -611,9 +611,15 @@ pub async fn movers(
     before: (Month, Month),
     now: (Month, Month),
 ) -> Result<Vec<(i64, String, Decimal, Decimal)>, AppError> {
-    if let Source::Artist { artist, currency } = source {
-        let earnings = earnings::of(pool, *artist, currency).await?;
-        return Ok(earnings.movers(filters, before, now));
+    match source {
+        Source::Artist { artist, currency } => {
+            let earnings = earnings::of(pool, *artist, currency).await?;
+            return Ok(earnings.movers(filters, before, now));
+        }
+        Source::Label { label, .. } => {
+            return label_totals::movers(pool, *label, filters, before, now).await;
+        }
+        Source::Everything { .. } => {}
     }
     let mut q = with_rows(source, filters, Some((before.0, now.1)), Needs::of(Dimension::Track));
     q.push(
@@ -628,7 +634,7 @@ pub async fn movers(
          top AS (SELECT * FROM moved m WHERE m.now <> m.before \
                  ORDER BY abs(m.now - m.before) DESC FETCH FIRST 10 ROWS WITH TIES) \
          SELECT m.track_id, t.title, m.now, m.before FROM top m JOIN tracks t ON t.id = m.track_id \
-         ORDER BY abs(m.now - m.before) DESC, t.title LIMIT 10",
+         ORDER BY abs(m.now - m.before) DESC, t.title, m.track_id LIMIT 10",
     );
     let found = q.build().fetch_all(pool).await?;
     Ok(found
@@ -640,8 +646,13 @@ pub async fn movers(
 /// What the filter menus offer within the source: months, platforms, territories and
 /// usage types with data, and (but for everything at once, which could be a whole
 /// distributor's catalog) the artists and releases: an artist's with data, a label's
-/// whole catalog.
-pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, AppError> {
+/// whole catalog. A song's page has no menus of artists and releases (`catalog` false):
+/// a label's are its 1,250 releases at a distributor's size, read and sent for nothing.
+pub async fn options(
+    pool: &PgPool,
+    source: &Source,
+    catalog: bool,
+) -> Result<super::Options, AppError> {
     if let Source::Artist { artist, currency } = source {
         return Ok(earnings::of(pool, *artist, currency).await?.options());
     }
@@ -678,7 +689,7 @@ pub async fn options(pool: &PgPool, source: &Source) -> Result<super::Options, A
     // every month of the label's tracks (26,000 rows for three months of a label of
     // 10,000 tracks) on every page. Everything at once could be a whole distributor's
     // catalog: no menu of it.
-    if let Source::Label { label, .. } = source {
+    if let (Source::Label { label, .. }, true) = (source, catalog) {
         for (id, release) in label_totals::releases(pool, *label).await?.iter() {
             o.releases.push((release.title.clone(), id.to_string()));
             o.artists.push((release.artist_name.clone(), release.artist.to_string()));

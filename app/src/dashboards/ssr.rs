@@ -125,7 +125,7 @@ pub async fn overview(
     let currency = source.currency().to_string();
     let money = source.money().to_string();
     let charts = draw(&cells, &money, &currency);
-    let mut options = query::options(pool, source).await?;
+    let mut options = query::options(pool, source, filters.track.is_none()).await?;
     if view == View::Everything || filters.label.is_some() {
         options.labels = labels(pool).await?;
     }

@@ -254,6 +254,57 @@ async fn a_labels_movers_are_the_ten_biggest_changes() {
     );
 }
 
+/// Ties at the tenth mover are broken by title, as staff's movers (one statement) break
+/// them: a label's are summed per period in the server.
+#[tokio::test]
+async fn a_labels_movers_break_ties_by_title_as_staffs_do() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let mut deals = Vec::new();
+    for _ in 0..14 {
+        deals.push(deal(&pool, "USD", "0", &["1"], "2026-01").await);
+    }
+    let label = deals[0].label;
+    for (i, d) in deals.iter().enumerate() {
+        sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
+            .bind(label)
+            .bind(d.release)
+            .execute(&pool)
+            .await
+            .unwrap();
+        load(&pool, month("2026-02"), &[fact(&pool, d, "US", "1.00").await]).await;
+        // Titles against the order of ids, two alike: ties go by title, then by id.
+        sqlx::query("UPDATE tracks SET title = $1 WHERE id = $2")
+            .bind(format!("Song {}", (b'N' - i as u8 / 2 * 2) as char))
+            .bind(d.track)
+            .execute(&pool)
+            .await
+            .unwrap();
+        // Changes 1, 1, 1, 2, 2, 2, ... 5, 5: the tenth is one of three changes of 2.
+        let now = format!("{}.00", 2 + i / 3);
+        load(&pool, month("2026-03"), &[fact(&pool, d, "US", &now).await]).await;
+    }
+    let (feb, mar) = (month("2026-02"), month("2026-03"));
+    let movers = |source: Source, filters: Filters| {
+        let pool = pool.clone();
+        async move { query::movers(&pool, &source, &filters, (feb, feb), (mar, mar)).await.unwrap() }
+    };
+    let labels = movers(Source::Label { label, currency: "USD".into() }, Filters::default()).await;
+    let staffs = movers(
+        Source::Everything { currency: "USD".into() },
+        Filters { label: Some(label), ..Filters::default() },
+    )
+    .await;
+    assert_eq!(labels.len(), 10);
+    assert_eq!(labels, staffs);
+    let last = &labels[9];
+    assert_eq!(last.2 - last.3, dec("2"), "the tenth is one of the tied changes of 2");
+    let tied: Vec<&str> =
+        labels.iter().filter(|m| m.2 - m.3 == dec("2")).map(|m| m.1.as_str()).collect();
+    assert!(tied.is_sorted(), "ties in title order: {tied:?}");
+    let ids: Vec<i64> = labels.iter().map(|m| m.0).collect();
+    assert!(!ids.is_sorted(), "not merely in the order of ids: {ids:?}");
+}
+
 #[tokio::test]
 async fn filters_change_the_numbers() {
     let (_, pool) = crate::helpers::fresh_database().await;
