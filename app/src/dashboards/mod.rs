@@ -99,6 +99,9 @@ pub struct Options {
     pub labels: Vec<(String, String)>,
     pub artists: Vec<(String, String)>,
     pub releases: Vec<(String, String)>,
+    /// The artists or releases were too many for a menu (see `ssr::MENU_LIMIT`): only
+    /// the chosen one is listed, and the tables' rows pick others.
+    pub shortened: bool,
     /// More than one only for an artist paid in several currencies.
     pub currencies: Vec<String>,
 }

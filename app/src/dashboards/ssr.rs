@@ -126,6 +126,8 @@ pub async fn overview(
     let money = source.money().to_string();
     let charts = draw(&cells, &money, &currency);
     let mut options = query::options(pool, source, filters.track.is_none()).await?;
+    options.shortened = shorten(&mut options.releases, filters.release)
+        | shorten(&mut options.artists, filters.artist);
     if view == View::Everything || filters.label.is_some() {
         options.labels = labels(pool).await?;
     }
@@ -152,6 +154,23 @@ pub async fn overview(
         options,
         next_statement,
     })
+}
+
+/// Menus longer than this list only their chosen entry. A label of a distributor's
+/// size has 1,250 releases and 500 artists: as menus they were most of its overview
+/// (270 KB, drawn in the page and again in its hydration data, a third of the server's
+/// time for it) and too long to pick from; its tables by release and artist, whose rows
+/// are filters, pick from them instead.
+pub const MENU_LIMIT: usize = 200;
+
+/// Keeps only the chosen entry of a menu longer than [`MENU_LIMIT`]; true if it did.
+fn shorten(menu: &mut Vec<(String, String)>, chosen: Option<i64>) -> bool {
+    if menu.len() <= MENU_LIMIT {
+        return false;
+    }
+    let chosen = chosen.map(|id| id.to_string());
+    menu.retain(|(_, id)| Some(id) == chosen.as_ref());
+    true
 }
 
 async fn scope_name(pool: &PgPool, source: &Source) -> Result<(View, String), AppError> {

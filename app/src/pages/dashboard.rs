@@ -340,6 +340,11 @@ fn FilterBar(o: Overview, track: Option<i64>) -> impl IntoView {
             {(track.is_none() && o.view != View::Artist).then(|| pick("artist", "Artist", "all artists", options.artists.clone()))}
             {track.is_none().then(|| pick("release", "Release", "all releases", options.releases.clone()))}
             {(currencies.len() > 1).then(|| pick("currency", "Currency", "main currency", currencies.clone()))}
+            {options.shortened.then(|| view! {
+                <p class="muted filter-note" data-testid="menus-shortened">
+                    "Too many artists or releases to list: pick one from the tables below."
+                </p>
+            })}
             <button type="submit" class="button">"Apply"</button>
             <a href=clear class="button-quiet">"Clear filters"</a>
         </form>

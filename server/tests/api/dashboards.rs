@@ -40,6 +40,10 @@ fn artist_source(artist: i64) -> Source {
     Source::Artist { artist, currency: "USD".into() }
 }
 
+fn label_source(label: i64) -> Source {
+    Source::Label { label, currency: "USD".into() }
+}
+
 fn filters(pairs: &[(&str, &str)]) -> Filters {
     Filters::parse(|k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())).unwrap()
 }
@@ -303,6 +307,39 @@ async fn a_labels_movers_break_ties_by_title_as_staffs_do() {
     assert!(tied.is_sorted(), "ties in title order: {tied:?}");
     let ids: Vec<i64> = labels.iter().map(|m| m.0).collect();
     assert!(!ids.is_sorted(), "not merely in the order of ids: {ids:?}");
+}
+
+/// A label with more releases than a menu lists: its overview lists only the chosen
+/// one (none until one is picked from a table) and says so.
+#[tokio::test]
+async fn a_labels_menus_too_long_to_pick_from_list_only_the_chosen_release() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let (artist, label, _) = artist_and_label(&pool).await;
+    let first = ssr::overview(&pool, &label_source(label), &Filters::default()).await.unwrap();
+    assert!(!first.options.shortened);
+    assert_eq!(first.options.releases.len(), 1, "a label's one release is listed");
+    sqlx::query(
+        "INSERT INTO releases (label_id, artist_id, upc, title)
+         SELECT $1, $2, '8' || lpad(n::text, 12, '0'), 'Catalog ' || n
+         FROM generate_series(1, $3) n",
+    )
+    .bind(label)
+    .bind(artist)
+    .bind(ssr::MENU_LIMIT as i64)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let some: i64 = sqlx::query_scalar("SELECT id FROM releases WHERE title = 'Catalog 7'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let all = ssr::overview(&pool, &label_source(label), &Filters::default()).await.unwrap();
+    assert!(all.options.shortened);
+    assert!(all.options.releases.is_empty());
+    assert_eq!(all.options.artists.len(), 1, "one artist: still a menu");
+    let chosen = Filters { release: Some(some), ..Filters::default() };
+    let one = ssr::overview(&pool, &label_source(label), &chosen).await.unwrap();
+    assert_eq!(one.options.releases, [("Catalog 7".to_string(), some.to_string())]);
 }
 
 #[tokio::test]
