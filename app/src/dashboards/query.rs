@@ -15,6 +15,7 @@ use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
 use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
+use std::collections::HashMap;
 
 /// Whose numbers, in which currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,30 +336,33 @@ pub(super) async fn label_tracks(
     let source = Source::Label { label, currency: String::new() };
     let needs = Needs::of(Dimension::Track);
     let mut q = with_rows(&source, filters, None, needs);
-    q.push(if needs.with(filters, None).table() == Summary::TrackTotals {
-        // A row a track already.
-        "SELECT track_id, release_id, units::bigint AS units, amount, priced::bigint AS priced, \
-         awaiting::bigint AS awaiting FROM rows WHERE track_id IS NOT NULL"
-    } else {
+    q.push(if needs.with(filters, None).table() == Summary::Facts {
+        // Many lines a track: grouped where they are.
         "SELECT track_id, release_id, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount, coalesce(sum(priced), 0)::bigint AS priced, \
          coalesce(sum(awaiting), 0)::bigint AS awaiting \
          FROM rows WHERE track_id IS NOT NULL GROUP BY track_id, release_id"
+    } else {
+        // A row a track (`track_totals`), or a term a track and month (nearly one a
+        // track in a month): Postgres' hash aggregate keeps a numeric state per group
+        // and sum, and grouped a label's 5,000 terms of a month into 5,000 groups in 8 of
+        // its 11 ms; here, a pass.
+        "SELECT track_id, release_id, units::bigint AS units, coalesce(amount, 0) AS amount, \
+         priced::bigint AS priced, awaiting::bigint AS awaiting \
+         FROM rows WHERE track_id IS NOT NULL"
     });
-    let found = q.build().fetch_all(pool).await?;
-    Ok(found
-        .into_iter()
-        .map(|r| {
-            let sum = earnings::Sum {
-                units: r.get("units"),
-                amount: r.get("amount"),
-                priced: r.get("priced"),
-                awaiting: r.get("awaiting"),
-                known: true,
-            };
-            (r.get("track_id"), r.get("release_id"), sum)
-        })
-        .collect())
+    let mut sums: HashMap<(i64, Option<i64>), earnings::Sum> = HashMap::new();
+    for r in q.build().fetch_all(pool).await? {
+        let sum = earnings::Sum {
+            units: r.get("units"),
+            amount: r.get("amount"),
+            priced: r.get("priced"),
+            awaiting: r.get("awaiting"),
+            known: true,
+        };
+        sums.entry((r.get("track_id"), r.get("release_id"))).or_default().merge(&sum);
+    }
+    Ok(sums.into_iter().map(|((track, release), sum)| (track, release, sum)).collect())
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
