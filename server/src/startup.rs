@@ -90,10 +90,12 @@ pub fn router(settings: &Settings, pool: PgPool, addr: SocketAddr) -> Router {
     let policy = SessionPolicy { idle: settings.session_idle, absolute: settings.session_absolute };
     let context = {
         let pool = pool.clone();
+        let catalog = app::db::CatalogCache::default();
         move || {
             provide_context(pool.clone());
             provide_context(policy);
             provide_context(app::db::RequestMemo::default());
+            provide_context(catalog.clone());
         }
     };
     let uploads = UploadSettings {

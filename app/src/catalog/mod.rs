@@ -143,20 +143,19 @@ pub const LABEL_CATALOG_FIRST: i64 = 10;
 pub async fn get_label_catalog(#[server(default)] all: bool) -> Result<LabelCatalog, AppError> {
     let user = crate::auth::ssr::require_role(&[crate::domain::Role::LabelManager]).await?;
     let pool = crate::db::pool()?;
-    let limit = (!all).then_some(LABEL_CATALOG_FIRST);
-    let ((artists, artist_count), (release_count, track_count)) = match user.scope() {
-        crate::auth::Scope::Label(label) => {
-            (ssr::label_artists(&pool, label, limit).await?, ssr::label_size(&pool, label).await?)
-        }
-        _ => ((Vec::new(), 0), (0, 0)),
+    let crate::auth::Scope::Label(label) = user.scope() else {
+        return Err(AppError::Forbidden);
     };
-    Ok(LabelCatalog {
-        artists,
-        releases: ssr::releases(&pool, user.scope(), None, limit).await?,
-        artist_count,
-        release_count,
-        track_count,
+    if all {
+        return ssr::label_catalog(&pool, label, None).await;
+    }
+    // The card on every one of the label's home pages: kept while the catalog is as read.
+    let first = Some(LABEL_CATALOG_FIRST);
+    let card = crate::db::catalog_cached(&pool, "label card", label, || {
+        ssr::label_catalog(&pool, label, first)
     })
+    .await?;
+    Ok(LabelCatalog::clone(&card))
 }
 
 /// Every label with its size, for staff.

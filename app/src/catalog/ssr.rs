@@ -8,7 +8,8 @@
 //! generic plan Postgres settles on after five runs).
 
 use super::{
-    ArtistSummary, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackDetail, TrackSummary,
+    ArtistSummary, LabelCatalog, LabelSummary, ReleaseSummary, ReleaseWithTracks, TrackDetail,
+    TrackSummary,
 };
 use crate::{auth::Scope, domain::Upc, error::AppError};
 use sqlx::PgPool;
@@ -225,6 +226,23 @@ pub async fn label_artists(
         })
         .collect();
     Ok((artists, total))
+}
+
+/// A label's size, and its artists and releases (the first `limit` of each).
+pub async fn label_catalog(
+    pool: &PgPool,
+    label: i64,
+    limit: Option<i64>,
+) -> Result<LabelCatalog, AppError> {
+    let (artists, artist_count) = label_artists(pool, label, limit).await?;
+    let (release_count, track_count) = label_size(pool, label).await?;
+    Ok(LabelCatalog {
+        artists,
+        releases: label_releases(pool, label, limit).await?,
+        artist_count,
+        release_count,
+        track_count,
+    })
 }
 
 /// How many releases and tracks a label has.

@@ -47,7 +47,11 @@ pub struct Release {
 
 /// The label's releases by id, read once per request.
 pub async fn releases(pool: &PgPool, label: i64) -> Result<Arc<HashMap<i64, Release>>, AppError> {
-    let read = || async { Ok(Arc::new(read_releases(pool, Some(label), &[]).await?)) };
+    let read = || {
+        crate::db::catalog_cached(pool, "label releases", label, || {
+            read_releases(pool, Some(label), &[])
+        })
+    };
     crate::db::request_once("label releases", label, read).await
 }
 

@@ -456,3 +456,59 @@ async fn a_labels_artists_and_track_counts_are_counted_again_whenever_the_catalo
         .unwrap();
     same(label_artists(&app.pool).await, "after a release moved to another label");
 }
+
+/// The label's home card and its dashboard's release menu are kept between requests
+/// (`db::CatalogCache`): a change to the catalog, from any writer, shows at once.
+#[tokio::test]
+async fn a_labels_card_and_menus_show_each_catalog_change_at_once() {
+    let app = TestApp::spawn().await;
+    let catalog = Catalog::create(&app.pool).await;
+    user(&app.pool, "mgr@label.test", Role::LabelManager, Link::Label(catalog.label_a)).await;
+    let manager = app.browser();
+    manager.login_ok("mgr@label.test", PASSWORD).await;
+    let card = || async {
+        let body: serde_json::Value =
+            manager.call("label_catalog", &[]).await.json().await.unwrap();
+        let titles: Vec<String> = body["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_string())
+            .collect();
+        (titles, body["track_count"].as_i64().unwrap())
+    };
+    let menu = || async {
+        let body: serde_json::Value = manager.call("dashboard", &[]).await.json().await.unwrap();
+        let titles: Vec<String> = body["options"]["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[0].as_str().unwrap().to_string())
+            .collect();
+        titles
+    };
+    let (titles, tracks) = card().await;
+    assert!(!titles.is_empty() && !titles.iter().any(|t| t.starts_with("Renamed")));
+    assert_eq!(card().await, (titles.clone(), tracks), "asked again, the same");
+    assert!(!menu().await.is_empty());
+
+    // As an import or another replica would change it: straight in the database.
+    sqlx::query("UPDATE releases SET title = 'Renamed ' || id WHERE label_id = $1")
+        .bind(catalog.label_a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (renamed, _) = card().await;
+    assert!(renamed.iter().all(|t| t.starts_with("Renamed")), "{renamed:?}");
+    assert!(menu().await.iter().all(|t| t.starts_with("Renamed")));
+
+    sqlx::query(
+        "INSERT INTO tracks (release_id, isrc, title, track_number, duration_seconds)
+         SELECT release_id, 'USAAA2600099', 'Bonus', 99, 100 FROM tracks WHERE id = $1",
+    )
+    .bind(catalog.track_a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(card().await.1, tracks + 1, "a track added counts at once");
+}
