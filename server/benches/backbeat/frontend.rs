@@ -24,7 +24,11 @@ pub fn size(bench: &mut Bench) -> Result<PathBuf> {
         .args(["build", "--quiet", "-p", "app", "--lib", "--target", "wasm32-unknown-unknown"])
         .args(["--profile", "wasm-release", "--no-default-features", "--features", "hydrate"]))
     .context("building the release wasm")?;
-    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/app.wasm");
+    // Where cargo put it: CARGO_TARGET_DIR when set (a worktree sharing a build).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"));
+    let wasm = target.join("wasm32-unknown-unknown/wasm-release/app.wasm");
     let out = bench.dir.join("site-pkg");
     run(Command::new("wasm-bindgen")
         // Function names are 7 MB of the module; a browser needs none of them.

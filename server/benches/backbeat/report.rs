@@ -157,11 +157,9 @@ async fn machine(bench: &Bench) -> Vec<(&'static str, String)> {
         .unwrap_or_default();
     let git = |args: &[&str]| run(Command::new("git").args(args)).unwrap_or_default();
     let commit = git(&["rev-parse", "--short", "HEAD"]).trim().to_string();
-    let dirty = if git(&["status", "--porcelain", "--untracked-files=no"]).trim().is_empty() {
-        ""
-    } else {
-        " (with uncommitted changes)"
-    };
+    // The run's own outputs (the chart is written before this page) are not changes.
+    let status = ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks*"];
+    let dirty = if git(&status).trim().is_empty() { "" } else { " (with uncommitted changes)" };
     let postgres = match bench.admin().await {
         Ok(mut conn) => sqlx::query_scalar::<_, String>("SELECT version()")
             .fetch_one(&mut conn)
