@@ -352,15 +352,17 @@ pub(super) async fn label_tracks(
          FROM rows WHERE track_id IS NOT NULL"
     });
     let mut sums: HashMap<(i64, Option<i64>), earnings::Sum> = HashMap::new();
+    // By position (both statements' order): by name, each value is a lookup of its
+    // column's name, and a label's month can be 28,000 rows of six values.
     for r in q.build().fetch_all(pool).await? {
         let sum = earnings::Sum {
-            units: r.get("units"),
-            amount: r.get("amount"),
-            priced: r.get("priced"),
-            awaiting: r.get("awaiting"),
+            units: r.try_get(2)?,
+            amount: r.try_get(3)?,
+            priced: r.try_get(4)?,
+            awaiting: r.try_get(5)?,
             known: true,
         };
-        sums.entry((r.get("track_id"), r.get("release_id"))).or_default().merge(&sum);
+        sums.entry((r.try_get(0)?, r.try_get(1)?)).or_default().merge(&sum);
     }
     Ok(sums.into_iter().map(|((track, release), sum)| (track, release, sum)).collect())
 }
