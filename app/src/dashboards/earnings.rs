@@ -222,9 +222,7 @@ impl Earnings {
                 self.tracks.get(&id).map(|t| (id, t.title.clone(), now, before))
             })
             .collect();
-        moved.sort_by(|a, b| {
-            (b.2 - b.3).abs().cmp(&(a.2 - a.3).abs()).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
-        });
+        moved.sort_by(by_change);
         moved.truncate(10);
         moved
     }
@@ -355,6 +353,15 @@ pub(super) fn order(
 }
 
 /// The sort column's order alone: equal groups tie.
+/// Movers' order, every scope's: the biggest change first, then by title, then by id.
+pub(super) fn by_change(
+    a: &(i64, String, Decimal, Decimal),
+    b: &(i64, String, Decimal, Decimal),
+) -> Ordering {
+    let change = |m: &(i64, String, Decimal, Decimal)| (m.2 - m.3).abs();
+    change(b).cmp(&change(a)).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
+}
+
 pub(super) fn by_column(
     by: Dimension,
     state: TableState,

@@ -15,7 +15,7 @@
 //! same slice of SQL's order.
 
 use super::Row;
-use super::earnings::{Sum, by_column, page_of};
+use super::earnings::{Sum, by_change, by_column, page_of};
 use super::filters::{Dimension, Filters, SortKey, TableState};
 use super::query::{self, per_page};
 use crate::domain::Month;
@@ -214,17 +214,13 @@ pub async fn movers(
         let tied = moved[end..].iter().take_while(|(_, sums)| change(sums) == last).count();
         moved.truncate(end + tied);
     }
-    let mut named: Vec<((String, String), (Decimal, Decimal))> =
-        moved.into_iter().map(|(id, sums)| ((id.to_string(), String::new()), sums)).collect();
-    name_tracks(pool, &mut named).await?;
-    let mut named: Vec<(i64, String, Decimal, Decimal)> = named
+    let ids: Vec<i64> = moved.iter().map(|(id, _)| *id).collect();
+    let mut titles = track_titles(pool, &ids).await?;
+    let mut named: Vec<(i64, String, Decimal, Decimal)> = moved
         .into_iter()
-        .map(|((id, title), (now, before))| (id.parse().unwrap_or_default(), title, now, before))
+        .map(|(id, (now, before))| (id, titles.remove(&id).unwrap_or_default(), now, before))
         .collect();
-    named.sort_by(|a, b| {
-        let change = |m: &(i64, String, Decimal, Decimal)| (m.2 - m.3).abs();
-        change(b).cmp(&change(a)).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
-    });
+    named.sort_by(by_change);
     named.truncate(10);
     Ok(named)
 }
@@ -251,19 +247,23 @@ fn top(
     groups
 }
 
+/// The titles of the tracks `ids`.
+async fn track_titles(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
+    Ok(sqlx::query!("SELECT id, title FROM tracks WHERE id = ANY ($1)", ids)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.title))
+        .collect())
+}
+
 /// Each group's name: its track's title.
-async fn name_tracks<T>(
+async fn name_tracks(
     pool: &PgPool,
-    groups: &mut [((String, String), T)],
+    groups: &mut [((String, String), Sum)],
 ) -> Result<(), AppError> {
     let ids: Vec<i64> = groups.iter().filter_map(|((key, _), _)| key.parse().ok()).collect();
-    let titles: HashMap<i64, String> =
-        sqlx::query!("SELECT id, title FROM tracks WHERE id = ANY ($1)", &ids)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.title))
-            .collect();
+    let titles = track_titles(pool, &ids).await?;
     for ((key, name), _) in groups.iter_mut() {
         if let Some(title) = key.parse().ok().and_then(|id: i64| titles.get(&id)) {
             name.clone_from(title);

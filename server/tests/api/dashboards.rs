@@ -222,29 +222,38 @@ async fn a_labels_pages_by_track_release_and_artist_are_slices_of_the_whole_tabl
     }
 }
 
+/// `n` deals, all of one label's (the first's): each track earns 1.00 in February and
+/// `march(i)` in March.
+async fn one_labels_deals(
+    pool: &PgPool,
+    n: usize,
+    march: impl Fn(usize) -> String,
+) -> (i64, Vec<crate::revenue::Deal>) {
+    let mut deals = Vec::new();
+    for _ in 0..n {
+        deals.push(deal(pool, "USD", "0", &["1"], "2026-01").await);
+    }
+    let label = deals[0].label;
+    for (i, d) in deals.iter().enumerate() {
+        sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
+            .bind(label)
+            .bind(d.release)
+            .execute(pool)
+            .await
+            .unwrap();
+        load(pool, month("2026-02"), &[fact(pool, d, "US", "1.00").await]).await;
+        load(pool, month("2026-03"), &[fact(pool, d, "US", &march(i)).await]).await;
+    }
+    (label, deals)
+}
+
 /// A label's movers: the ten tracks whose money changed most between two months, most
 /// first, a track that did not change left out.
 #[tokio::test]
 async fn a_labels_movers_are_the_ten_biggest_changes() {
     let (_, pool) = crate::helpers::fresh_database().await;
-    let mut deals = Vec::new();
-    for _ in 0..12 {
-        deals.push(deal(&pool, "USD", "0", &["1"], "2026-01").await);
-    }
-    let label = deals[0].label;
-    let mut tracks = Vec::new();
-    for (change, d) in deals.iter().enumerate() {
-        sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
-            .bind(label)
-            .bind(d.release)
-            .execute(&pool)
-            .await
-            .unwrap();
-        load(&pool, month("2026-02"), &[fact(&pool, d, "US", "1.00").await]).await;
-        let now = format!("{}.00", 1 + change);
-        load(&pool, month("2026-03"), &[fact(&pool, d, "US", &now).await]).await;
-        tracks.push(d.track);
-    }
+    let (label, deals) = one_labels_deals(&pool, 12, |i| format!("{}.00", 1 + i)).await;
+    let tracks: Vec<i64> = deals.iter().map(|d| d.track).collect();
     let source = Source::Label { label, currency: "USD".into() };
     let (feb, mar) = (month("2026-02"), month("2026-03"));
     let movers =
@@ -263,19 +272,9 @@ async fn a_labels_movers_are_the_ten_biggest_changes() {
 #[tokio::test]
 async fn a_labels_movers_break_ties_by_title_as_staffs_do() {
     let (_, pool) = crate::helpers::fresh_database().await;
-    let mut deals = Vec::new();
-    for _ in 0..14 {
-        deals.push(deal(&pool, "USD", "0", &["1"], "2026-01").await);
-    }
-    let label = deals[0].label;
+    // Changes 1, 1, 1, 2, 2, 2, ... 5, 5: the tenth is one of three changes of 2.
+    let (label, deals) = one_labels_deals(&pool, 14, |i| format!("{}.00", 2 + i / 3)).await;
     for (i, d) in deals.iter().enumerate() {
-        sqlx::query("UPDATE releases SET label_id = $1 WHERE id = $2")
-            .bind(label)
-            .bind(d.release)
-            .execute(&pool)
-            .await
-            .unwrap();
-        load(&pool, month("2026-02"), &[fact(&pool, d, "US", "1.00").await]).await;
         // Titles against the order of ids, two alike: ties go by title, then by id.
         sqlx::query("UPDATE tracks SET title = $1 WHERE id = $2")
             .bind(format!("Song {}", (b'N' - i as u8 / 2 * 2) as char))
@@ -283,9 +282,6 @@ async fn a_labels_movers_break_ties_by_title_as_staffs_do() {
             .execute(&pool)
             .await
             .unwrap();
-        // Changes 1, 1, 1, 2, 2, 2, ... 5, 5: the tenth is one of three changes of 2.
-        let now = format!("{}.00", 2 + i / 3);
-        load(&pool, month("2026-03"), &[fact(&pool, d, "US", &now).await]).await;
     }
     let (feb, mar) = (month("2026-02"), month("2026-03"));
     let movers = |source: Source, filters: Filters| {
