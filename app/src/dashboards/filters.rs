@@ -26,6 +26,14 @@ pub struct Filters {
     pub currency: Option<Currency>,
 }
 
+/// The period as long as `now` just before it: what an overview compares `now` with.
+pub fn period_before((from, to): (Month, Month)) -> (Month, Month) {
+    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    let end = from.previous();
+    let start = (0..months).fold(end, |m, _| m.previous());
+    (start, end)
+}
+
 /// The URL keys of [`Filters`], in the order a query string lists them.
 pub const FILTER_KEYS: [&str; 10] = [
     "from",

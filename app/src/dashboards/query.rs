@@ -13,6 +13,7 @@ use super::filters::{Dimension, Filters, SortKey, TableState};
 use super::{Row, Totals, earnings, label_totals};
 use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
 use std::collections::HashMap;
@@ -325,46 +326,57 @@ fn with_rows<'a>(
     q
 }
 
-/// A label's tracks within `filters`, for `label_totals`: per track and release (a
-/// track's rows all carry one release but for a track moved since), its sums, from the
-/// same source `table` would read them from.
+/// A label's tracks within `filters`, for `label_totals`: per track, release (a
+/// track's rows all carry one release but for a track moved since) and month (`None`
+/// where the source has no months: [`label_tracks_by_month`]), its sums, from the same
+/// source `table` would read them from.
 pub(super) async fn label_tracks(
     pool: &PgPool,
     label: i64,
     filters: &Filters,
-) -> Result<Vec<(i64, Option<i64>, earnings::Sum)>, AppError> {
+) -> Result<Vec<(i64, Option<i64>, Option<NaiveDate>, earnings::Sum)>, AppError> {
     let source = Source::Label { label, currency: String::new() };
     let needs = Needs::of(Dimension::Track);
     let mut q = with_rows(&source, filters, None, needs);
     q.push(if needs.with(filters, None).table() == Summary::Facts {
-        // Many lines a track: grouped where they are.
-        "SELECT track_id, release_id, sum(units)::bigint AS units, \
+        // Many lines a track and month: grouped where they are.
+        "SELECT track_id, release_id, month, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount, coalesce(sum(priced), 0)::bigint AS priced, \
          coalesce(sum(awaiting), 0)::bigint AS awaiting \
-         FROM rows WHERE track_id IS NOT NULL GROUP BY track_id, release_id"
+         FROM rows WHERE track_id IS NOT NULL GROUP BY track_id, release_id, month"
     } else {
         // A row a track (`track_totals`), or a term a track and month (nearly one a
         // track in a month): Postgres' hash aggregate keeps a numeric state per group
         // and sum, and grouped a label's 5,000 terms of a month into 5,000 groups in 8 of
         // its 11 ms; here, a pass.
-        "SELECT track_id, release_id, units::bigint AS units, coalesce(amount, 0) AS amount, \
-         priced::bigint AS priced, awaiting::bigint AS awaiting \
+        "SELECT track_id, release_id, month, units::bigint AS units, \
+         coalesce(amount, 0) AS amount, priced::bigint AS priced, awaiting::bigint AS awaiting \
          FROM rows WHERE track_id IS NOT NULL"
     });
-    let mut sums: HashMap<(i64, Option<i64>), earnings::Sum> = HashMap::new();
+    type Key = (i64, Option<i64>, Option<NaiveDate>);
+    let mut sums: HashMap<Key, earnings::Sum> = HashMap::new();
     // By position (both statements' order): by name, each value is a lookup of its
-    // column's name, and a label's month can be 28,000 rows of six values.
+    // column's name, and a label's month can be 28,000 rows of seven values.
     for r in q.build().fetch_all(pool).await? {
         let sum = earnings::Sum {
-            units: r.try_get(2)?,
-            amount: r.try_get(3)?,
-            priced: r.try_get(4)?,
-            awaiting: r.try_get(5)?,
+            units: r.try_get(3)?,
+            amount: r.try_get(4)?,
+            priced: r.try_get(5)?,
+            awaiting: r.try_get(6)?,
             known: true,
         };
-        sums.entry((r.try_get(0)?, r.try_get(1)?)).or_default().merge(&sum);
+        sums.entry((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)).or_default().merge(&sum);
     }
-    Ok(sums.into_iter().map(|((track, release), sum)| (track, release, sum)).collect())
+    Ok(sums
+        .into_iter()
+        .map(|((track, release, month), sum)| (track, release, month, sum))
+        .collect())
+}
+
+/// Whether [`label_tracks`] within `filters` are per month: all but a label's tracks
+/// over every month and every slice, which are one row a track (`track_totals`).
+pub(super) fn label_tracks_by_month(filters: &Filters) -> bool {
+    Needs::of(Dimension::Track).with(filters, None).table() != Summary::TrackTotals
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
@@ -421,8 +433,7 @@ pub async fn table(
     if let (Source::Label { label, .. }, Some(page)) = (source, page)
         && label_totals::serves(state, Some(page))
     {
-        let totals = label_totals::of(pool, *label, filters).await?;
-        return totals.table(pool, state, page).await;
+        return label_totals::table(pool, *label, filters, state, page).await;
     }
     let (id, key, joins) = key_of(by, summary.has_releases());
     let (name, name_join) = name_of(by);
@@ -607,7 +618,9 @@ pub struct Cell {
 }
 
 /// Tracks whose money changed most between `before` and `now` (two month ranges, the
-/// first wholly earlier): (track id, title, money now, money before). The ten (and any
+/// first wholly earlier) within `filters` but their period (the page's: a label's
+/// tracks are read once for its tables and its movers): (track id, title, money now,
+/// money before). The ten (and any
 /// tied with the tenth) are found before their titles: naming a label's 10,000 tracks
 /// first took 176 ms, 36 ms so.
 pub async fn movers(

@@ -1,6 +1,7 @@
 //! Assembling the dashboards from `query`'s sums: whose numbers (the source), the
 //! overview with its charts and comparison, table pages, and staff's own watch list.
 
+use super::filters::period_before;
 use super::query::{self, Source};
 use super::{
     Comparison, Filters, Freshness, Mover, Overview, RecentFile, SourceFreshness, StaffDashboard,
@@ -209,15 +210,12 @@ async fn compare(
         (Some(from), None) => (from, span.1),
         _ => (span.1, span.1),
     };
-    let length = months_between(now.0, now.1) + 1;
-    let before_end = now.0.previous();
-    let before_start = (1..length).fold(before_end, |m, _| m.previous());
-    let before = (before_start, before_end);
+    let before = period_before(now);
     let unfiltered_period = Filters { from: None, to: None, ..filters.clone() };
     // One track's page has no other tracks to move against.
     let movers = match filters.track {
         Some(_) => Vec::new(),
-        None => query::movers(pool, source, &unfiltered_period, before, now).await?,
+        None => query::movers(pool, source, filters, before, now).await?,
     };
     Ok(Comparison {
         now_label: period_label(now),
@@ -234,10 +232,6 @@ async fn compare(
             })
             .collect(),
     })
-}
-
-fn months_between(from: Month, to: Month) -> i32 {
-    (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
 }
 
 fn period_label((from, to): (Month, Month)) -> String {

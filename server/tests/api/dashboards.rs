@@ -194,6 +194,8 @@ async fn a_labels_pages_by_track_release_and_artist_are_slices_of_the_whole_tabl
         filters(&[("from", "2026-04"), ("to", "2026-04")]),
         filters(&[("platform", "spotify")]),
         filters(&[("territory", "GB")]),
+        // A period within a territory: read with the period before it (the movers').
+        filters(&[("from", "2026-04"), ("to", "2026-04"), ("territory", "GB")]),
     ];
     for f in every {
         for by in [Dimension::Track, Dimension::Release, Dimension::Artist] {
@@ -296,6 +298,12 @@ async fn a_labels_movers_break_ties_by_title_as_staffs_do() {
     .await;
     assert_eq!(labels.len(), 10);
     assert_eq!(labels, staffs);
+    // From the page's own read of its tracks (its period and the one before, or every
+    // month within a territory), the same ten.
+    let label_source = || Source::Label { label, currency: "USD".into() };
+    let march = filters(&[("from", "2026-03"), ("to", "2026-03")]);
+    assert_eq!(movers(label_source(), march).await, labels);
+    assert_eq!(movers(label_source(), filters(&[("territory", "US")])).await, labels);
     let last = &labels[9];
     assert_eq!(last.2 - last.3, dec("2"), "the tenth is one of the tied changes of 2");
     let tied: Vec<&str> =
