@@ -101,11 +101,14 @@ impl Needs {
         }
     }
 
-    /// The smallest source with what is needed.
-    fn table(self) -> Summary {
+    /// The smallest source with what is needed for `source`.
+    fn table(self, source: &Source) -> Summary {
+        let label = matches!(source, Source::Label { .. });
         match self {
             Needs { tracks: true, places: true, .. } => Summary::Facts,
             Needs { tracks: true, platforms: false, months: false, .. } => Summary::TrackTotals,
+            // Everything's tracks include suspense, which `track_months` does not keep.
+            Needs { tracks: true, platforms: false, .. } if label => Summary::TrackMonths,
             Needs { tracks: true, .. } => Summary::Tracks,
             Needs { tracks: false, .. } => Summary::Labels,
         }
@@ -121,6 +124,8 @@ enum Summary {
     Labels,
     Tracks,
     TrackTotals,
+    /// A label's tracks per month, whatever their platforms (a term each, a row here).
+    TrackMonths,
 }
 
 impl Summary {
@@ -132,6 +137,7 @@ impl Summary {
             // platform first, as the dropped `track_summary` view did).
             Summary::Tracks => "priced_terms",
             Summary::TrackTotals => "track_totals",
+            Summary::TrackMonths => "track_months",
         }
     }
 
@@ -153,6 +159,10 @@ impl Summary {
             }
             Summary::TrackTotals => {
                 "NULL::date AS month, s.track_id, s.release_id, NULL::text AS platform, \
+                 NULL::char(2) AS territory, NULL::text AS usage_type"
+            }
+            Summary::TrackMonths => {
+                "s.accounting_month AS month, s.track_id, s.release_id, NULL::text AS platform, \
                  NULL::char(2) AS territory, NULL::text AS usage_type"
             }
         }
@@ -267,7 +277,7 @@ fn with_rows<'a>(
         // Summed in `earnings`, from rows read once per request.
         Source::Artist { .. } => unreachable!("an artist's rows are summed in earnings"),
         Source::Label { label, .. } => {
-            let table = needs.table();
+            let table = needs.table(source);
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
             q.push(table.money("gross"));
             q.push(format!(", {} FROM ", table.parts()));
@@ -280,7 +290,7 @@ fn with_rows<'a>(
         }
         Source::Everything { .. } => {
             // Held and net are in each label's currency: not summed across labels.
-            let table = needs.table();
+            let table = needs.table(source);
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
             q.push(table.money("reporting"));
             q.push(format!(
@@ -338,7 +348,7 @@ pub(super) async fn label_tracks(
     let source = Source::Label { label, currency: String::new() };
     let needs = Needs::of(Dimension::Track);
     let mut q = with_rows(&source, filters, None, needs);
-    q.push(if needs.with(filters, None).table() == Summary::Facts {
+    q.push(if needs.with(filters, None).table(&source) == Summary::Facts {
         // Many lines a track and month: grouped where they are.
         "SELECT track_id, release_id, month, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount, coalesce(sum(priced), 0)::bigint AS priced, \
@@ -376,7 +386,8 @@ pub(super) async fn label_tracks(
 /// Whether [`label_tracks`] within `filters` are per month: all but a label's tracks
 /// over every month and every slice, which are one row a track (`track_totals`).
 pub(super) fn label_tracks_by_month(filters: &Filters) -> bool {
-    Needs::of(Dimension::Track).with(filters, None).table() != Summary::TrackTotals
+    let source = Source::Label { label: 0, currency: String::new() };
+    Needs::of(Dimension::Track).with(filters, None).table(&source) != Summary::TrackTotals
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
@@ -429,7 +440,7 @@ pub async fn table(
     }
     let by = state.by;
     let needs = Needs::of(by);
-    let summary = needs.with(filters, None).table();
+    let summary = needs.with(filters, None).table(source);
     if let (Source::Label { label, .. }, Some(page)) = (source, page)
         && label_totals::serves(state, Some(page))
     {

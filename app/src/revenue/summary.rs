@@ -2,6 +2,8 @@
 //! always say what the ledger says (migration 19):
 //! - `track_totals`, a track's terms summed over every month (label pages' per-track
 //!   tables without a period), changed by the sums of the terms allocation replaces;
+//! - `track_months`, the same per month for labels' tracks (their tables over a period,
+//!   their movers), changed alike;
 //! - `label_summary`, the facts times their terms summed per report file, label, month,
 //!   platform, territory and usage type (label and staff pages' totals, charts and
 //!   breakdowns that need no track): a file allocated whole replaces its rows, a few
@@ -26,6 +28,7 @@ pub async fn take_out(
     tracks: Option<&[i64]>,
 ) -> Result<(), AppError> {
     totals_delta(tx, files, tracks, -1).await?;
+    months_delta(tx, files, tracks, -1).await?;
     match tracks {
         None => {
             sqlx::query!("DELETE FROM label_summary WHERE report_file_id = ANY($1)", files)
@@ -56,11 +59,13 @@ pub async fn put_back(
     written: u64,
 ) -> Result<(), AppError> {
     totals_delta(tx, files, tracks, 1).await?;
+    months_delta(tx, files, tracks, 1).await?;
     match tracks {
         None => label_add(tx, files).await?,
         Some(tracks) => label_delta(tx, files, tracks, 1).await?,
     }
-    super::ledger::analyze_if_grown(tx, &["track_totals", "label_summary"], written).await
+    let tables = ["track_totals", "track_months", "label_summary"];
+    super::ledger::analyze_if_grown(tx, &tables, written).await
 }
 
 /// Adds (`sign` 1) or takes out (-1) the sums of the terms of `files` (and `tracks`) to
@@ -109,7 +114,56 @@ async fn totals_delta(
     .execute(&mut *tx)
     .await?;
     if sign > 0 {
+        // By the index of emptied rows (migration 26), not a read of every track.
         sqlx::query!("DELETE FROM track_totals WHERE terms = 0").execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds (`sign` 1) or takes out (-1) the sums of the terms of `files` (and `tracks`) to
+/// or from `track_months`, per label, month and track, as `totals_delta` does over every
+/// month; after adding, a track's month left with no term is deleted.
+async fn months_delta(
+    tx: &mut PgConnection,
+    files: &[i64],
+    tracks: Option<&[i64]>,
+    sign: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"
+        INSERT INTO track_months AS m
+            (label_id, accounting_month, track_id, release_id, terms, units, gross,
+             gross_units, gross_awaiting, net, held)
+        SELECT s.label_id, s.accounting_month, s.track_id, max(s.release_id), $3 * count(*),
+               $3 * sum(s.units)::bigint,
+               $3 * coalesce(sum(s.gross), 0),
+               $3 * coalesce(sum(s.units) FILTER (WHERE s.gross IS NOT NULL), 0)::bigint,
+               $3 * coalesce(sum(s.lines) FILTER (WHERE s.gross IS NULL), 0)::bigint,
+               $3 * sum(s.net), $3 * sum(s.held)
+        FROM priced_terms s
+        WHERE s.report_file_id = ANY($1) AND ($2::bigint[] IS NULL OR s.track_id = ANY($2))
+          AND s.label_id IS NOT NULL AND s.track_id IS NOT NULL
+        GROUP BY s.label_id, s.accounting_month, s.track_id
+        -- In the key's order.
+        ORDER BY 1, 2, 3
+        ON CONFLICT (label_id, accounting_month, track_id) DO UPDATE SET
+            release_id = coalesce(m.release_id, excluded.release_id),
+            terms = m.terms + excluded.terms,
+            units = m.units + excluded.units,
+            gross = m.gross + excluded.gross,
+            gross_units = m.gross_units + excluded.gross_units,
+            gross_awaiting = m.gross_awaiting + excluded.gross_awaiting,
+            net = m.net + excluded.net,
+            held = m.held + excluded.held
+        "#,
+        files,
+        tracks as _,
+        sign
+    )
+    .execute(&mut *tx)
+    .await?;
+    if sign > 0 {
+        sqlx::query!("DELETE FROM track_months WHERE terms = 0").execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -702,6 +702,23 @@ async fn dashboards_read_no_ledger_and_facts_only_where_summaries_have_nothing()
             }
         }
     }
+    // Over a period without a platform, a label's pages need no term either: its tracks
+    // per month are kept (`track_months`).
+    let terms = hide(&pool, &role, &["terms", "priced_terms"]).await;
+    assert_eq!(terms.len(), 2, "{terms:?}");
+    let period = filters(&[("from", "2026-01"), ("to", "2026-12")]);
+    for f in [Filters::default(), period] {
+        let label = Source::Label { label, currency: "USD".into() };
+        let o = ssr::overview(&reader, &label, &f).await.unwrap();
+        assert!(o.totals.units > 0 && o.comparison.is_some());
+        for by in Dimension::ALL {
+            let state = TableState { by, sort: by.default_sort(), page: 1 };
+            ssr::table_page(&reader, &label, &f, state).await.unwrap();
+        }
+    }
+    for table in ["terms", "priced_terms"] {
+        sqlx::query(&format!("GRANT SELECT ON {table} TO {role}")).execute(&pool).await.unwrap();
+    }
     // Without a track's places, a label's and everything's pages need no fact.
     // A view reads with its owner's rights: each view over the facts is hidden too.
     let over_facts = ["stream\\_facts%", "fact_terms", "priced_facts", "payee_summary", "ledger"];

@@ -151,6 +151,24 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
         };
         found.push((read(rolled).await, read(fresh).await));
     }
+    // A label's tracks per month keep the label currency's sums alone.
+    let month = "coalesce(label_id, 0), accounting_month, coalesce(track_id, 0)";
+    let label_sums = format!(
+        "SELECT concat_ws('|', {month}, sum(units), trim_scale(coalesce(sum(label_gross), 0)),
+                coalesce(sum(units) FILTER (WHERE label_gross IS NOT NULL), 0),
+                count(*) FILTER (WHERE label_gross IS NULL), trim_scale(sum(net)),
+                trim_scale(sum(held)))
+         FROM {PRICED} WHERE track_id IS NOT NULL GROUP BY {month} ORDER BY 1"
+    );
+    let kept_months = format!(
+        "SELECT concat_ws('|', {month}, units, trim_scale(gross), gross_units, gross_awaiting,
+                trim_scale(net), trim_scale(held))
+         FROM track_months ORDER BY 1"
+    );
+    let read = |sql: String| async move {
+        sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
+    };
+    found.push((read(kept_months).await, read(label_sums).await));
     found
 }
 
