@@ -28,9 +28,9 @@ use crate::domain::Month;
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use sqlx::PgPool;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub struct Release {
 }
 
 /// The label's releases by id, read once per request.
-pub async fn releases(pool: &PgPool, label: i64) -> Result<Arc<HashMap<i64, Release>>, AppError> {
+pub async fn releases(pool: &PgPool, label: i64) -> Result<Arc<FxHashMap<i64, Release>>, AppError> {
     let read = || {
         crate::db::catalog_cached(pool, "label releases", label, || {
             read_releases(pool, Some(label), &[])
@@ -67,7 +67,7 @@ async fn read_releases(
     pool: &PgPool,
     label: Option<i64>,
     ids: &[i64],
-) -> Result<HashMap<i64, Release>, AppError> {
+) -> Result<FxHashMap<i64, Release>, AppError> {
     let rows = sqlx::query!(
         r#"
         SELECT r.id, r.title, r.artist_id,
@@ -133,10 +133,10 @@ pub async fn table(
 pub struct LabelTotals {
     filters: Filters,
     totals: Vec<Total>,
-    releases: Arc<HashMap<i64, Release>>,
+    releases: Arc<FxHashMap<i64, Release>>,
     /// Releases of other labels that tracks' rows still name (a release moved since
     /// its tracks were allocated): named as SQL's join would name them.
-    others: HashMap<i64, Release>,
+    others: FxHashMap<i64, Release>,
 }
 
 /// The label's tracks within `filters`, read once per request and filters (a page's
@@ -168,7 +168,7 @@ impl LabelTotals {
         missing.sort_unstable();
         missing.dedup();
         let others = match missing.is_empty() {
-            true => HashMap::new(),
+            true => FxHashMap::default(),
             false => read_releases(pool, None, &missing).await?,
         };
         Ok(LabelTotals { filters: filters.clone(), totals, releases, others })
@@ -190,7 +190,7 @@ impl LabelTotals {
         let by = state.by;
         let (from, to) = (from.map(Month::first_day), to.map(Month::first_day));
         // Each group's id, and its name but for tracks (named once on the page).
-        let mut groups: HashMap<Option<i64>, (Option<&str>, Sum)> = HashMap::new();
+        let mut groups: FxHashMap<Option<i64>, (Option<&str>, Sum)> = FxHashMap::default();
         for total in self.totals.iter().filter(|t| t.within(from, to)) {
             let release = self.release(total.release);
             let (id, name) = match by {
@@ -243,7 +243,7 @@ pub async fn movers(
     };
     let first = |(from, to): (Month, Month)| (Some(from.first_day()), Some(to.first_day()));
     let (now_months, before_months) = (first(now), first(before));
-    let mut moved: HashMap<i64, (Decimal, Decimal)> = HashMap::new();
+    let mut moved: FxHashMap<i64, (Decimal, Decimal)> = FxHashMap::default();
     // Every row of a read with a period has its month.
     for total in of(pool, label, &read).await?.totals.iter().filter(|t| t.month.is_some()) {
         if total.within(now_months.0, now_months.1) {
@@ -286,21 +286,20 @@ fn top(
     mut groups: Vec<((String, String), Sum)>,
 ) -> Vec<((String, String), Sum)> {
     let by = state.by;
-    groups.sort_by(|a, b| by_column(by, state, a, b));
+    let order = |a: &_, b: &_| by_column(by, state, a, b);
     let end = (page.max(1) as usize * per_page(by) as usize).min(groups.len());
-    let Some(last) = end.checked_sub(1).map(|i| groups[i].clone()) else {
+    let Some(last) = end.checked_sub(1) else {
         return Vec::new();
     };
-    let tied = groups[end..]
-        .iter()
-        .take_while(|g| by_column(by, state, g, &last) == Ordering::Equal)
-        .count();
-    groups.truncate(end + tied);
+    // Selected, not sorted: the page's order is `page_of`'s, of these few.
+    let last = groups.select_nth_unstable_by(last, order).1.clone();
+    let tied = groups.split_off(end).into_iter().filter(|g| order(g, &last) == Ordering::Equal);
+    groups.extend(tied);
     groups
 }
 
 /// The titles of the tracks `ids`.
-async fn track_titles(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
+async fn track_titles(pool: &PgPool, ids: &[i64]) -> Result<FxHashMap<i64, String>, AppError> {
     Ok(sqlx::query!("SELECT id, title FROM tracks WHERE id = ANY ($1)", ids)
         .fetch_all(pool)
         .await?

@@ -15,8 +15,8 @@ use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row as _};
-use std::collections::HashMap;
 
 /// Whose numbers, in which currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,11 +363,11 @@ pub(super) async fn label_tracks(
          coalesce(amount, 0) AS amount, priced::bigint AS priced, awaiting::bigint AS awaiting \
          FROM rows WHERE track_id IS NOT NULL"
     });
-    type Key = (i64, Option<i64>, Option<NaiveDate>);
-    let mut sums: HashMap<Key, earnings::Sum> = HashMap::new();
+    let rows = q.build().fetch_all(pool).await?;
     // By position (both statements' order): by name, each value is a lookup of its
     // column's name, and a label's month can be 28,000 rows of seven values.
-    for r in q.build().fetch_all(pool).await? {
+    let mut found = Vec::with_capacity(rows.len());
+    for r in rows {
         let sum = earnings::Sum {
             units: r.try_get(3)?,
             amount: r.try_get(4)?,
@@ -375,7 +375,18 @@ pub(super) async fn label_tracks(
             awaiting: r.try_get(6)?,
             known: true,
         };
-        sums.entry((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)).or_default().merge(&sum);
+        found.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, sum));
+    }
+    // Each key's row is its own, but from the terms (one a file and territory: several
+    // a track and month), which are summed here.
+    if needs.with(filters, None).table(&source) != Summary::Tracks {
+        return Ok(found);
+    }
+    type Key = (i64, Option<i64>, Option<NaiveDate>);
+    let mut sums: FxHashMap<Key, earnings::Sum> = FxHashMap::default();
+    sums.reserve(found.len());
+    for (track, release, month, sum) in found {
+        sums.entry((track, release, month)).or_default().merge(&sum);
     }
     Ok(sums
         .into_iter()

@@ -47,21 +47,29 @@ pub async fn source(
     }
 }
 
+/// A label's source, its currency read once per request: a label overview's tables,
+/// charts and overview each ask (eight statements a page).
 async fn label_source(pool: &PgPool, label: i64) -> Result<Source, AppError> {
-    let currency = sqlx::query_scalar!(
-        r#"SELECT accounting_currency::text AS "currency!" FROM labels WHERE id = $1"#,
-        label
-    )
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let read = || async move {
+        sqlx::query_scalar!(
+            r#"SELECT accounting_currency::text AS "currency!" FROM labels WHERE id = $1"#,
+            label
+        )
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+    };
+    let currency = crate::db::request_once("label currency", label, read).await?;
     Ok(Source::Label { label, currency })
 }
 
 async fn reporting_currency(pool: &PgPool) -> Result<String, AppError> {
-    Ok(sqlx::query_scalar!(r#"SELECT reporting_currency::text AS "c!" FROM settings"#)
-        .fetch_one(pool)
-        .await?)
+    let read = || async move {
+        Ok(sqlx::query_scalar!(r#"SELECT reporting_currency::text AS "c!" FROM settings"#)
+            .fetch_one(pool)
+            .await?)
+    };
+    crate::db::request_once("reporting currency", 0, read).await
 }
 
 /// The currencies an artist earns in, most earned first (once per request: each of a
