@@ -11,6 +11,7 @@
 
 use super::filters::{Dimension, Filters, SortKey, TableState};
 use super::{Row, Totals, earnings, label_totals};
+use crate::db::Numeric;
 use crate::domain::{Month, Platform, UsageType};
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -370,7 +371,7 @@ pub(super) async fn label_tracks(
     for r in rows {
         let sum = earnings::Sum {
             units: r.try_get(3)?,
-            amount: r.try_get(4)?,
+            amount: r.try_get::<Numeric, _>(4)?.0,
             priced: r.try_get(5)?,
             awaiting: r.try_get(6)?,
             known: true,

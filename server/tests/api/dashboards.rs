@@ -10,8 +10,8 @@ use app::dashboards::{Dimension, Filters, Sort, SortKey, TableState, ssr};
 use app::{domain::Role, users::Link};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Row as _};
 
 /// A label whose release artist is the first payee (60% after a 10% fee): Spotify in
 /// February (US 2.00) and March (US 3.00, GB 1.00), Apple Music in March (US 4.00),
@@ -814,4 +814,48 @@ async fn an_artist_with_two_payees_on_a_track_counts_its_streams_once() {
     assert_eq!(t.per_stream.as_deref(), Some("0.0018"));
     let territories = rows(&pool, &source, &Filters::default(), Dimension::Territory).await;
     assert_eq!(territories, [("US".to_string(), 1000, dec("1.80"))]);
+}
+
+/// A label's sums are read with `db::Numeric` rather than sqlx's `Decimal` conversion:
+/// the two must agree, value and scale, for every shape a sum of money takes, and for
+/// those `Numeric` hands back to sqlx (more than 28 places, more than 96 bits).
+#[tokio::test]
+async fn numerics_read_fast_are_sqlxs_decimals() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let values = [
+        "0",
+        "0.00",
+        "1",
+        "1.50",
+        "-1.5",
+        "10000",
+        "1e20",
+        "-0.000123",
+        "99999999.99990000",
+        "123456789.123456789",
+        "12345678901234567890.12345678",
+        "0.0000000000000000000000000001",
+        "79228162514264337593543950335",
+        "-79228162514264337593543950335",
+        "1.0000000000000000000000000000001",
+        "0.1234567890123456789012345678901",
+    ];
+    let rows = sqlx::query("SELECT s::numeric, s::numeric FROM unnest($1::text[]) AS s")
+        .bind(values)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), values.len());
+    let mut read = 0;
+    for (row, text) in rows.iter().zip(values) {
+        let fast = row.try_get::<app::db::Numeric, _>(0).map(|n| n.0);
+        let sqlxs = row.try_get::<Decimal, _>(1);
+        // What sqlx cannot read (past 28 places) is refused alike.
+        assert_eq!(fast.is_ok(), sqlxs.is_ok(), "{text}");
+        if let (Ok(fast), Ok(sqlxs)) = (fast, sqlxs) {
+            assert_eq!((fast, fast.to_string()), (sqlxs, sqlxs.to_string()), "{text}");
+            read += 1;
+        }
+    }
+    assert!(read >= values.len() - 2, "only the last two are beyond a Decimal");
 }
