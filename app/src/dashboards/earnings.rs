@@ -41,6 +41,7 @@ struct Track {
     release_title: String,
     artist: i64,
     artist_name: String,
+    label: i64,
 }
 
 /// An artist's earnings in one currency.
@@ -92,7 +93,7 @@ impl Earnings {
         let tracks = sqlx::query!(
             r#"
             SELECT t.id, t.title, t.release_id, r.title AS release_title, r.artist_id,
-                   a.name AS artist_name
+                   a.name AS artist_name, r.label_id
             FROM tracks t
             JOIN releases r ON r.id = t.release_id
             JOIN artists a ON a.id = r.artist_id
@@ -126,6 +127,7 @@ impl Earnings {
                         release_title: t.release_title,
                         artist: t.artist_id,
                         artist_name: t.artist_name,
+                        label: t.label_id,
                     };
                     (t.id, track)
                 })
@@ -153,6 +155,22 @@ impl Earnings {
                 && filters.release.is_none_or(|r| track.is_some_and(|t| t.release == r))
                 && filters.artist.is_none_or(|a| track.is_some_and(|t| t.artist == a))
         })
+    }
+
+    /// The labels whose releases the earnings are from.
+    pub fn labels(&self) -> Vec<i64> {
+        let labels: BTreeSet<i64> = self.tracks.values().map(|t| t.label).collect();
+        labels.into_iter().collect()
+    }
+
+    /// What the next statement would hold: the earnings of the months after each
+    /// label's last approved or paid payout run (`ends`, by label; none: every month).
+    pub fn next_statement(&self, ends: &HashMap<i64, NaiveDate>) -> Decimal {
+        let unpaid = |g: &&Grain| {
+            let label = self.tracks.get(&g.track).map(|t| t.label);
+            label.is_some_and(|label| ends.get(&label).is_none_or(|end| g.month > *end))
+        };
+        self.grains.iter().filter(unpaid).filter_map(|g| g.earnings).sum()
     }
 
     /// Streams, earnings, held and grains awaiting a rate within `months` (or the

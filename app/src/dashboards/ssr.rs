@@ -313,25 +313,22 @@ async fn next_statement_estimate(
     artist: i64,
     currency: &str,
 ) -> Result<String, AppError> {
-    let sum = sqlx::query_scalar!(
+    // From the earnings the page has read (a second read of the artist's payees'
+    // shares was a quarter of an artist overview's Postgres time).
+    let earnings = super::earnings::of(pool, artist, currency).await?;
+    let ends = sqlx::query!(
         r#"
-        SELECT coalesce(sum(s.earnings), 0) AS "sum!"
-        FROM payee_summary s
-        JOIN payees p ON p.id = s.payee_id
-        JOIN tracks t ON t.id = s.track_id
-        JOIN releases r ON r.id = t.release_id
-        WHERE p.artist_id = $1 AND s.currency = $2
-          AND s.accounting_month > coalesce(
-              (SELECT max(period_end) FROM payout_runs
-               WHERE label_id = r.label_id AND status IN ('approved', 'paid')),
-              '-infinity')
+        SELECT label_id, max(period_end) AS "end!: NaiveDate"
+        FROM payout_runs
+        WHERE label_id = ANY ($1) AND status IN ('approved', 'paid')
+        GROUP BY label_id
         "#,
-        artist,
-        currency
+        &earnings.labels()
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(sum.to_string())
+    let ends = ends.into_iter().map(|r| (r.label_id, r.end)).collect();
+    Ok(earnings.next_statement(&ends).to_string())
 }
 
 pub async fn table_page(

@@ -62,7 +62,7 @@ async fn rows(
 #[tokio::test]
 async fn an_artists_overview_and_tables_add_up_by_hand() {
     let (_, pool) = crate::helpers::fresh_database().await;
-    let (artist, _, _) = artist_and_label(&pool).await;
+    let (artist, label, _) = artist_and_label(&pool).await;
     // Someone else's earnings on the same platforms must not show.
     artist_and_label(&pool).await;
     let source = artist_source(artist);
@@ -76,6 +76,18 @@ async fn an_artists_overview_and_tables_add_up_by_hand() {
     assert_eq!(o.totals.held.as_deref().map(dec), Some(dec("0")));
     assert_eq!(o.span, Some(("2026-02".into(), "2026-03".into())));
     assert_eq!(o.next_statement.as_deref().map(dec), Some(dec("5.40")), "no run approved yet");
+    // A run approved through February: the next statement holds March's alone.
+    sqlx::query(
+        "INSERT INTO payout_runs
+             (label_id, period_start, period_end, currency, minor_digits, status, approved_at)
+         VALUES ($1, '2026-01-01', '2026-02-01', 'USD', 2, 'approved', now())",
+    )
+    .bind(label)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let after_run = ssr::overview(&pool, &source, &all).await.unwrap();
+    assert_eq!(after_run.next_statement.as_deref().map(dec), Some(dec("4.32")));
     assert_eq!(
         rows(&pool, &source, &all, Dimension::Month).await,
         [("2026-03".into(), 3000, dec("4.32")), ("2026-02".into(), 1000, dec("1.08"))],
