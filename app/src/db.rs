@@ -136,47 +136,6 @@ where
     Ok(fresh)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{RequestMemo, request_forget, request_once};
-    use crate::error::AppError;
-    use leptos::prelude::{Owner, provide_context};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    async fn count(calls: &AtomicUsize) -> Result<usize, AppError> {
-        tokio::task::yield_now().await;
-        Ok(calls.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_request_looks_each_thing_up_once_until_it_is_forgotten() {
-        let calls = AtomicUsize::new(0);
-        let owner = Owner::new();
-        owner.set();
-        provide_context(RequestMemo::default());
-        // Asked at once, as a page's resources ask: one lookup, shared.
-        let (a, b) = tokio::join!(
-            request_once("n", 1, || count(&calls)),
-            request_once("n", 1, || count(&calls))
-        );
-        assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
-        // Another key, or another name, is looked up for itself.
-        assert_eq!(request_once("n", 2, || count(&calls)).await.unwrap(), 2);
-        assert_eq!(request_once("m", 1, || count(&calls)).await.unwrap(), 3);
-        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
-        request_forget::<usize>("n", 1);
-        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 4);
-    }
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn without_a_memo_every_asking_looks_up() {
-        let calls = AtomicUsize::new(0);
-        Owner::new().set();
-        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
-        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 2);
-    }
-}
-
 /// A `numeric` read straight into a [`Decimal`], for statements that return many
 /// (a label's tracks' sums: 28,000 rows a page). sqlx's conversion multiplies each
 /// base-10,000 digit group by a power of 10,000 worked out afresh (a division for each
@@ -251,4 +210,45 @@ fn decimal_of(bytes: &[u8]) -> Option<Decimal> {
         mantissa = -mantissa;
     }
     Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RequestMemo, request_forget, request_once};
+    use crate::error::AppError;
+    use leptos::prelude::{Owner, provide_context};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    async fn count(calls: &AtomicUsize) -> Result<usize, AppError> {
+        tokio::task::yield_now().await;
+        Ok(calls.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_looks_each_thing_up_once_until_it_is_forgotten() {
+        let calls = AtomicUsize::new(0);
+        let owner = Owner::new();
+        owner.set();
+        provide_context(RequestMemo::default());
+        // Asked at once, as a page's resources ask: one lookup, shared.
+        let (a, b) = tokio::join!(
+            request_once("n", 1, || count(&calls)),
+            request_once("n", 1, || count(&calls))
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (1, 1));
+        // Another key, or another name, is looked up for itself.
+        assert_eq!(request_once("n", 2, || count(&calls)).await.unwrap(), 2);
+        assert_eq!(request_once("m", 1, || count(&calls)).await.unwrap(), 3);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
+        request_forget::<usize>("n", 1);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 4);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_a_memo_every_asking_looks_up() {
+        let calls = AtomicUsize::new(0);
+        Owner::new().set();
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 1);
+        assert_eq!(request_once("n", 1, || count(&calls)).await.unwrap(), 2);
+    }
 }

@@ -370,7 +370,6 @@ pub(super) fn order(
     by_column(by, state, a, b).then_with(|| a_name.cmp(b_name)).then_with(|| a_key.cmp(b_key))
 }
 
-/// The sort column's order alone: equal groups tie.
 /// Movers' order, every scope's: the biggest change first, then by title, then by id.
 pub(super) fn by_change(
     a: &(i64, String, Decimal, Decimal),
@@ -380,6 +379,7 @@ pub(super) fn by_change(
     change(b).cmp(&change(a)).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0))
 }
 
+/// The sort column's order alone: equal groups tie.
 pub(super) fn by_column(
     by: Dimension,
     state: TableState,

@@ -254,18 +254,14 @@ pub async fn movers(
     }
     // Each change worked out once (sorting by a key worked out per comparison was a
     // tenth of the server's time for a label overview).
-    let mut moved: Vec<(Decimal, i64, (Decimal, Decimal))> = moved
+    let moved: Vec<(Decimal, i64, (Decimal, Decimal))> = moved
         .into_iter()
         .filter(|(_, (now, before))| now != before)
         .map(|(id, (now, before))| ((now - before).abs(), id, (now, before)))
         .collect();
     // The ten by change alone, and any tied with the tenth: only their titles can
-    // decide which ten are shown. Selected, not sorted: a label has 10,000 tracks.
-    if moved.len() > 10 {
-        let (_, tenth, _) = moved.select_nth_unstable_by(9, |a, b| b.0.cmp(&a.0));
-        let last = tenth.0;
-        moved.retain(|(change, _, _)| *change >= last);
-    }
+    // decide which ten are shown.
+    let moved = first_with_ties(moved, 10, |a, b| b.0.cmp(&a.0));
     let ids: Vec<i64> = moved.iter().map(|(_, id, _)| *id).collect();
     let mut titles = track_titles(pool, &ids).await?;
     let mut named: Vec<(i64, String, Decimal, Decimal)> = moved
@@ -283,19 +279,27 @@ pub async fn movers(
 fn top(
     state: TableState,
     page: u32,
-    mut groups: Vec<((String, String), Sum)>,
+    groups: Vec<((String, String), Sum)>,
 ) -> Vec<((String, String), Sum)> {
     let by = state.by;
-    let order = |a: &_, b: &_| by_column(by, state, a, b);
-    let end = (page.max(1) as usize * per_page(by) as usize).min(groups.len());
-    let Some(last) = end.checked_sub(1) else {
+    let end = page.max(1) as usize * per_page(by) as usize;
+    // The page's order is `page_of`'s, of these few.
+    first_with_ties(groups, end, |a, b| by_column(by, state, a, b))
+}
+
+/// The first `n` of `items` by `order`, and any tied with the last of them, in no
+/// particular order. Selected, not sorted: a label has 10,000 tracks.
+fn first_with_ties<T>(mut items: Vec<T>, n: usize, order: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    let n = n.min(items.len());
+    let Some(last) = n.checked_sub(1) else {
         return Vec::new();
     };
-    // Selected, not sorted: the page's order is `page_of`'s, of these few.
-    let last = groups.select_nth_unstable_by(last, order).1.clone();
-    let tied = groups.split_off(end).into_iter().filter(|g| order(g, &last) == Ordering::Equal);
-    groups.extend(tied);
-    groups
+    items.select_nth_unstable_by(last, &order);
+    let rest = items.split_off(n);
+    let tied: Vec<T> =
+        rest.into_iter().filter(|item| order(item, &items[last]) == Ordering::Equal).collect();
+    items.extend(tied);
+    items
 }
 
 /// The titles of the tracks `ids`.

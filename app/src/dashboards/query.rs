@@ -102,9 +102,9 @@ impl Needs {
         }
     }
 
-    /// The smallest source with what is needed for `source`.
-    fn table(self, source: &Source) -> Summary {
-        let label = matches!(source, Source::Label { .. });
+    /// The smallest source with what is needed for one label's numbers (`label`) or
+    /// everything's.
+    fn table(self, label: bool) -> Summary {
         match self {
             Needs { tracks: true, places: true, .. } => Summary::Facts,
             Needs { tracks: true, platforms: false, months: false, .. } => Summary::TrackTotals,
@@ -278,7 +278,7 @@ fn with_rows<'a>(
         // Summed in `earnings`, from rows read once per request.
         Source::Artist { .. } => unreachable!("an artist's rows are summed in earnings"),
         Source::Label { label, .. } => {
-            let table = needs.table(source);
+            let table = needs.table(true);
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
             q.push(table.money("gross"));
             q.push(format!(", {} FROM ", table.parts()));
@@ -291,7 +291,7 @@ fn with_rows<'a>(
         }
         Source::Everything { .. } => {
             // Held and net are in each label's currency: not summed across labels.
-            let table = needs.table(source);
+            let table = needs.table(false);
             q.push(format!("{}, s.label_id, s.units, ", table.columns()));
             q.push(table.money("reporting"));
             q.push(format!(
@@ -348,8 +348,9 @@ pub(super) async fn label_tracks(
 ) -> Result<Vec<(i64, Option<i64>, Option<NaiveDate>, earnings::Sum)>, AppError> {
     let source = Source::Label { label, currency: String::new() };
     let needs = Needs::of(Dimension::Track);
+    let summary = needs.with(filters, None).table(true);
     let mut q = with_rows(&source, filters, None, needs);
-    q.push(if needs.with(filters, None).table(&source) == Summary::Facts {
+    q.push(if summary == Summary::Facts {
         // Many lines a track and month: grouped where they are.
         "SELECT track_id, release_id, month, sum(units)::bigint AS units, \
          coalesce(sum(amount), 0) AS amount, coalesce(sum(priced), 0)::bigint AS priced, \
@@ -380,7 +381,7 @@ pub(super) async fn label_tracks(
     }
     // Each key's row is its own, but from the terms (one a file and territory: several
     // a track and month), which are summed here.
-    if needs.with(filters, None).table(&source) != Summary::Tracks {
+    if summary != Summary::Tracks {
         return Ok(found);
     }
     type Key = (i64, Option<i64>, Option<NaiveDate>);
@@ -398,8 +399,7 @@ pub(super) async fn label_tracks(
 /// Whether [`label_tracks`] within `filters` are per month: all but a label's tracks
 /// over every month and every slice, which are one row a track (`track_totals`).
 pub(super) fn label_tracks_by_month(filters: &Filters) -> bool {
-    let source = Source::Label { label: 0, currency: String::new() };
-    Needs::of(Dimension::Track).with(filters, None).table(&source) != Summary::TrackTotals
+    Needs::of(Dimension::Track).with(filters, None).table(true) != Summary::TrackTotals
 }
 
 /// The grouping key, as grouped (an id, a date or a code) and as the text the row
@@ -452,7 +452,7 @@ pub async fn table(
     }
     let by = state.by;
     let needs = Needs::of(by);
-    let summary = needs.with(filters, None).table(source);
+    let summary = needs.with(filters, None).table(matches!(source, Source::Label { .. }));
     if let (Source::Label { label, .. }, Some(page)) = (source, page)
         && label_totals::serves(state, Some(page))
     {

@@ -137,6 +137,9 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
     let track = "accounting_month, coalesce(track_id, 0), coalesce(label_id, 0), \
                  coalesce(release_id, 0), platform";
     let totals = "coalesce(track_id, 0), coalesce(label_id, 0), coalesce(release_id, 0)";
+    let read = |sql: String| async move {
+        sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
+    };
     let mut found = Vec::new();
     // Per roll-up: its key, as kept (label_summary per file as well) and from the facts.
     for (table, key, sum) in [
@@ -146,9 +149,6 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
     ] {
         let fresh = format!("{} FROM {PRICED} GROUP BY {key} ORDER BY 1", sums(key));
         let rolled = format!("{sum} FROM {table} GROUP BY {key} ORDER BY 1");
-        let read = |sql: String| async move {
-            sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
-        };
         found.push((read(rolled).await, read(fresh).await));
     }
     // A label's tracks per month keep the label currency's sums alone.
@@ -165,9 +165,6 @@ async fn roll_ups(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
                 trim_scale(net), trim_scale(held))
          FROM track_months ORDER BY 1"
     );
-    let read = |sql: String| async move {
-        sqlx::query_scalar::<_, String>(&sql).fetch_all(pool).await.unwrap()
-    };
     found.push((read(kept_months).await, read(label_sums).await));
     found
 }
