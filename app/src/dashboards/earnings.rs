@@ -5,8 +5,11 @@
 //! charts, the comparison, menus and six tables). Each of those as its own statement
 //! read the payees' shares through the view and grouped them again: 13 statements and
 //! some 50 ms of Postgres for one page (three months, 100,000 tracks; make bench).
-//! Read once, every sum is a pass over the rows in memory. Labels and everything at
-//! once stay in SQL (`query`): their rows are far too many to fetch.
+//! Read once, every sum is a pass over the rows in memory; every currency's at once, so
+//! that the currency menu and the page's default currency come from the same rows (a
+//! second read of the payees' shares for them was 0.5-0.7 ms of a page's 2-3 ms of
+//! Postgres). Labels and everything at once stay in SQL (`query`): their rows are far
+//! too many to fetch.
 
 use super::filters::{Dimension, Filters, SortKey, TableState};
 use super::query::{Cell, per_page, per_stream, row};
@@ -48,93 +51,131 @@ struct Track {
 pub struct Earnings {
     currency: String,
     grains: Vec<Grain>,
-    tracks: HashMap<i64, Track>,
+    /// Every currency's tracks: the earnings of one request share them.
+    tracks: Arc<HashMap<i64, Track>>,
 }
 
-/// The artist's earnings in `currency`, read once per request (every table of a page
-/// asks).
+/// An artist's earnings in every currency they earn in, most earned first (a currency
+/// whose every grain awaits a rate first of all, as SQL's `ORDER BY sum DESC` puts
+/// NULLs): read once per request, for the currency menu, the currency a page shows by
+/// default and the page's every sum.
+struct Everything {
+    currencies: Vec<Arc<Earnings>>,
+    tracks: Arc<HashMap<i64, Track>>,
+}
+
+/// The currencies an artist earns in, most earned first.
+pub async fn currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
+    let all = everything(pool, artist).await?;
+    Ok(all.currencies.iter().map(|e| e.currency.clone()).collect())
+}
+
+/// The artist's earnings in `currency` (none there: no grains).
 pub async fn of(pool: &PgPool, artist: i64, currency: &str) -> Result<Arc<Earnings>, AppError> {
-    let read = || async { Ok(Arc::new(Earnings::read(pool, artist, currency).await?)) };
-    let earnings: Arc<Earnings> = crate::db::request_once("artist earnings", artist, read).await?;
-    if earnings.currency == currency {
-        Ok(earnings)
-    } else {
-        Ok(Arc::new(Earnings::read(pool, artist, currency).await?))
+    let all = everything(pool, artist).await?;
+    let found = all.currencies.iter().find(|e| e.currency == currency);
+    Ok(found.cloned().unwrap_or_else(|| {
+        let tracks = all.tracks.clone();
+        Arc::new(Earnings { currency: currency.to_string(), grains: Vec::new(), tracks })
+    }))
+}
+
+async fn everything(pool: &PgPool, artist: i64) -> Result<Arc<Everything>, AppError> {
+    let read = || async { Ok(Arc::new(Everything::read(pool, artist).await?)) };
+    crate::db::request_once("artist earnings", artist, read).await
+}
+
+impl Everything {
+    async fn read(pool: &PgPool, artist: i64) -> Result<Everything, AppError> {
+        // Each payee's rows of a grain carry the grain's whole units: summed per payee,
+        // then counted once across payees (two of the artist's payees split a track).
+        let rows = sqlx::query!(
+            r#"
+            SELECT currency AS "currency!", accounting_month AS "month!: NaiveDate",
+                   track_id AS "track!", platform AS "platform!", territory AS "territory!",
+                   usage_type AS "usage!", max(units)::bigint AS "units!",
+                   trim_scale(sum(earnings)) AS earnings, trim_scale(sum(held)) AS held
+            FROM (
+                SELECT currency::text, accounting_month, track_id, platform, territory::text,
+                       usage_type, payee_id, sum(units) AS units, sum(earnings) AS earnings,
+                       sum(held) AS held
+                FROM payee_summary
+                WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = $1)
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
+            ) per_payee
+            GROUP BY 1, 2, 3, 4, 5, 6
+            "#,
+            artist
+        )
+        .fetch_all(pool)
+        .await?;
+        let ids: BTreeSet<i64> = rows.iter().map(|g| g.track).collect();
+        let tracks = Arc::new(read_tracks(pool, &ids.into_iter().collect::<Vec<_>>()).await?);
+        let mut by_currency: BTreeMap<String, Vec<Grain>> = BTreeMap::new();
+        for g in rows {
+            by_currency.entry(g.currency).or_default().push(Grain {
+                month: g.month,
+                track: g.track,
+                platform: g.platform,
+                territory: g.territory,
+                usage: g.usage,
+                units: g.units,
+                earnings: g.earnings,
+                held: g.held,
+            });
+        }
+        let mut currencies: Vec<(Option<Decimal>, Arc<Earnings>)> = by_currency
+            .into_iter()
+            .map(|(currency, grains)| {
+                let earned = grains.iter().filter_map(|g| g.earnings).reduce(|a, b| a + b);
+                let tracks = tracks.clone();
+                (earned, Arc::new(Earnings { currency, grains, tracks }))
+            })
+            .collect();
+        // Most earned first, none known before any (NULLs first, as SQL sorts them
+        // descending), then by code; the map gave them in code order and the sort is
+        // stable.
+        currencies.sort_by(|(a, _), (b, _)| match (a, b) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(a), Some(b)) => b.cmp(a),
+        });
+        Ok(Everything { currencies: currencies.into_iter().map(|(_, e)| e).collect(), tracks })
     }
+}
+
+async fn read_tracks(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, Track>, AppError> {
+    let tracks = sqlx::query!(
+        r#"
+        SELECT t.id, t.title, t.release_id, r.title AS release_title, r.artist_id,
+               a.name AS artist_name, r.label_id
+        FROM tracks t
+        JOIN releases r ON r.id = t.release_id
+        JOIN artists a ON a.id = r.artist_id
+        WHERE t.id = ANY ($1)
+        "#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(tracks
+        .into_iter()
+        .map(|t| {
+            let track = Track {
+                title: t.title,
+                release: t.release_id,
+                release_title: t.release_title,
+                artist: t.artist_id,
+                artist_name: t.artist_name,
+                label: t.label_id,
+            };
+            (t.id, track)
+        })
+        .collect())
 }
 
 impl Earnings {
-    async fn read(pool: &PgPool, artist: i64, currency: &str) -> Result<Earnings, AppError> {
-        // Each payee's rows of a grain carry the grain's whole units: summed per payee,
-        // then counted once across payees (two of the artist's payees split a track).
-        let grains = sqlx::query!(
-            r#"
-            SELECT accounting_month AS "month!: NaiveDate", track_id AS "track!",
-                   platform AS "platform!", territory AS "territory!", usage_type AS "usage!",
-                   max(units)::bigint AS "units!", trim_scale(sum(earnings)) AS earnings,
-                   trim_scale(sum(held)) AS held
-            FROM (
-                SELECT accounting_month, track_id, platform, territory::text, usage_type,
-                       payee_id, sum(units) AS units, sum(earnings) AS earnings,
-                       sum(held) AS held
-                FROM payee_summary
-                WHERE payee_id IN (SELECT id FROM payees WHERE artist_id = $1) AND currency = $2
-                GROUP BY 1, 2, 3, 4, 5, 6
-            ) per_payee
-            GROUP BY 1, 2, 3, 4, 5
-            "#,
-            artist,
-            currency
-        )
-        .fetch_all(pool)
-        .await?;
-        let ids: Vec<i64> =
-            grains.iter().map(|g| g.track).collect::<BTreeSet<_>>().into_iter().collect();
-        let tracks = sqlx::query!(
-            r#"
-            SELECT t.id, t.title, t.release_id, r.title AS release_title, r.artist_id,
-                   a.name AS artist_name, r.label_id
-            FROM tracks t
-            JOIN releases r ON r.id = t.release_id
-            JOIN artists a ON a.id = r.artist_id
-            WHERE t.id = ANY ($1)
-            "#,
-            &ids
-        )
-        .fetch_all(pool)
-        .await?;
-        Ok(Earnings {
-            currency: currency.to_string(),
-            grains: grains
-                .into_iter()
-                .map(|g| Grain {
-                    month: g.month,
-                    track: g.track,
-                    platform: g.platform,
-                    territory: g.territory,
-                    usage: g.usage,
-                    units: g.units,
-                    earnings: g.earnings,
-                    held: g.held,
-                })
-                .collect(),
-            tracks: tracks
-                .into_iter()
-                .map(|t| {
-                    let track = Track {
-                        title: t.title,
-                        release: t.release_id,
-                        release_title: t.release_title,
-                        artist: t.artist_id,
-                        artist_name: t.artist_name,
-                        label: t.label_id,
-                    };
-                    (t.id, track)
-                })
-                .collect(),
-        })
-    }
-
     /// The grains within `filters` (`months` overriding their period).
     fn within<'a>(
         &'a self,
@@ -159,7 +200,8 @@ impl Earnings {
 
     /// The labels whose releases the earnings are from.
     pub fn labels(&self) -> Vec<i64> {
-        let labels: BTreeSet<i64> = self.tracks.values().map(|t| t.label).collect();
+        let tracks = self.grains.iter().filter_map(|g| self.tracks.get(&g.track));
+        let labels: BTreeSet<i64> = tracks.map(|t| t.label).collect();
         labels.into_iter().collect()
     }
 

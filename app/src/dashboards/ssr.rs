@@ -29,7 +29,7 @@ pub async fn source(
         (Scope::Artist(artist), None) => {
             let currency = match filters.currency {
                 Some(currency) => currency.code().to_string(),
-                None => artist_currencies(pool, artist)
+                None => super::earnings::currencies(pool, artist)
                     .await?
                     .into_iter()
                     .next()
@@ -70,26 +70,6 @@ async fn reporting_currency(pool: &PgPool) -> Result<String, AppError> {
             .await?)
     };
     crate::db::request_once("reporting currency", 0, read).await
-}
-
-/// The currencies an artist earns in, most earned first (once per request: each of a
-/// dashboard's tables asks).
-async fn artist_currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
-    crate::db::request_once("artist currencies", artist, || earned_currencies(pool, artist)).await
-}
-
-async fn earned_currencies(pool: &PgPool, artist: i64) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"
-        SELECT s.currency::text AS "currency!" FROM payee_summary s
-        JOIN payees p ON p.id = s.payee_id
-        WHERE p.artist_id = $1
-        GROUP BY s.currency ORDER BY sum(s.earnings) DESC, s.currency
-        "#,
-        artist
-    )
-    .fetch_all(pool)
-    .await?)
 }
 
 /// Per platform, the last accounting month with a loaded report.
@@ -142,7 +122,7 @@ pub async fn overview(
     }
     let mut next_statement = None;
     if let Source::Artist { artist, currency } = source {
-        options.currencies = artist_currencies(pool, *artist).await?;
+        options.currencies = super::earnings::currencies(pool, *artist).await?;
         // The next statement is the artist's whole catalog: shown only when the page is.
         if filters.is_whole_catalog() && filters.from.is_none() && filters.to.is_none() {
             next_statement = Some(next_statement_estimate(pool, *artist, currency).await?);
