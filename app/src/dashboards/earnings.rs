@@ -55,10 +55,10 @@ pub struct Earnings {
     tracks: Arc<HashMap<i64, Track>>,
 }
 
-/// An artist's earnings in every currency they earn in, most earned first (a currency
-/// whose every grain awaits a rate first of all, as SQL's `ORDER BY sum DESC` puts
-/// NULLs): read once per request, for the currency menu, the currency a page shows by
-/// default and the page's every sum.
+/// An artist's earnings in every currency they earn in, most earned first (what awaits
+/// a rate counts for nothing there: a few lines waiting in another currency do not make
+/// it the page an artist opens on): read once per request, for the currency menu, the
+/// currency a page shows by default and the page's every sum.
 struct Everything {
     currencies: Vec<Arc<Earnings>>,
     tracks: Arc<HashMap<i64, Track>>,
@@ -124,23 +124,17 @@ impl Everything {
                 held: g.held,
             });
         }
-        let mut currencies: Vec<(Option<Decimal>, Arc<Earnings>)> = by_currency
+        let mut currencies: Vec<(Decimal, Arc<Earnings>)> = by_currency
             .into_iter()
             .map(|(currency, grains)| {
-                let earned = grains.iter().filter_map(|g| g.earnings).reduce(|a, b| a + b);
+                let earned: Decimal = grains.iter().filter_map(|g| g.earnings).sum();
                 let tracks = tracks.clone();
                 (earned, Arc::new(Earnings { currency, grains, tracks }))
             })
             .collect();
-        // Most earned first, none known before any (NULLs first, as SQL sorts them
-        // descending), then by code; the map gave them in code order and the sort is
-        // stable.
-        currencies.sort_by(|(a, _), (b, _)| match (a, b) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(a), Some(b)) => b.cmp(a),
-        });
+        // Most earned first, then by code: the map gave them in code order and the
+        // sort is stable.
+        currencies.sort_by_key(|(earned, _)| std::cmp::Reverse(*earned));
         Ok(Everything { currencies: currencies.into_iter().map(|(_, e)| e).collect(), tracks })
     }
 }

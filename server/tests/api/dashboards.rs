@@ -803,6 +803,34 @@ async fn an_artist_paid_in_two_currencies_sees_each_apart() {
     assert!(csv.lines().skip(1).all(|l| l.ends_with(",USD")), "{csv}");
 }
 
+/// Earnings waiting for an exchange rate are shown as waiting, in their own currency
+/// (migration 27), and do not make that currency the one an artist's page opens on.
+#[tokio::test]
+async fn an_artists_earnings_awaiting_a_rate_are_counted_not_left_out() {
+    let app = TestApp::spawn().await;
+    let (artist, _, _) = artist_and_label(&app.pool).await;
+    let eur = deal(&app.pool, "EUR", "0", &["1"], "2026-01").await;
+    sqlx::query("UPDATE payees SET artist_id = $1 WHERE id = $2")
+        .bind(artist)
+        .bind(eur.payees[0])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // No USD -> EUR rate for March: the euro label's line waits for one.
+    load(&app.pool, month("2026-03"), &[fact(&app.pool, &eur, "FR", "20.00").await]).await;
+
+    let browser = login(&app, "ar@x.test", Role::Artist, Link::Artist(artist)).await;
+    let main: serde_json::Value = browser.call("dashboard", &[]).await.json().await.unwrap();
+    assert_eq!(main["options"]["currencies"], serde_json::json!(["USD", "EUR"]));
+    assert_eq!(main["currency"], "USD", "the currency earned most in");
+    assert_eq!(main["totals"]["amount"].as_str().map(dec), Some(dec("5.40")));
+    assert_eq!(main["totals"]["awaiting"], 0);
+    let eur = browser.call("dashboard", &[("filters[currency]", "EUR")]).await;
+    let eur: serde_json::Value = eur.json().await.unwrap();
+    assert_eq!(eur["totals"]["awaiting"], 1, "{eur}");
+    assert_eq!(eur["totals"]["net"], serde_json::Value::Null, "unknown, not zero");
+}
+
 #[tokio::test]
 async fn an_artist_with_two_payees_on_a_track_counts_its_streams_once() {
     let (_, pool) = crate::helpers::fresh_database().await;

@@ -51,7 +51,7 @@ fn normal(text: String) -> String {
 
 /// Label-currency money per key from the ledger's parts, and from the facts priced by
 /// their terms (products of sums rather than sums of parts: the same values); each
-/// payee's, from the ledger and from `payee_summary`.
+/// payee's, from the ledger and from `payee_summary`'s priced rows.
 async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
     let ledger = sqlx::query_scalar::<_, String>(
         "SELECT concat_ws(' ', accounting_month, track_id, platform, territory, usage_type,
@@ -93,7 +93,10 @@ async fn money(pool: &PgPool) -> (Vec<String>, Vec<String>) {
         "amount) FILTER (WHERE state = 'held'",
     ))
     .await;
-    let payees_summary = read(payee("payee_summary", "earnings", "held")).await;
+    // The ledger has a payee part once a term's rate is known; `payee_summary` also keeps
+    // the parts still waiting for one, as unknown (migration 27).
+    let priced_shares = "payee_summary WHERE earnings IS NOT NULL";
+    let payees_summary = read(payee(priced_shares, "earnings", "held")).await;
     (
         ledger.into_iter().chain(payees_ledger).collect(),
         priced.into_iter().chain(payees_summary).collect(),
