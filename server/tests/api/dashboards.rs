@@ -765,18 +765,25 @@ async fn dashboards_read_no_ledger_and_facts_only_where_summaries_have_nothing()
     let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {role}")).execute(&admin).await;
 }
 
-#[tokio::test]
-async fn an_artist_paid_in_two_currencies_sees_each_apart() {
-    let app = TestApp::spawn().await;
-    let (artist, _, _) = artist_and_label(&app.pool).await;
-    // A second label, in euros, pays the same artist all of a line of 20.00 USD at 0.5.
-    let eur = deal(&app.pool, "EUR", "0", &["1"], "2026-01").await;
+/// `artist_and_label`'s artist, paid in dollars there, and also the one payee of a
+/// second label's deal, in euros (no fee): (artist, the euro deal).
+async fn artist_paid_in_euros(pool: &PgPool) -> (i64, crate::revenue::Deal) {
+    let (artist, _, _) = artist_and_label(pool).await;
+    let eur = deal(pool, "EUR", "0", &["1"], "2026-01").await;
     sqlx::query("UPDATE payees SET artist_id = $1 WHERE id = $2")
         .bind(artist)
         .bind(eur.payees[0])
-        .execute(&app.pool)
+        .execute(pool)
         .await
         .unwrap();
+    (artist, eur)
+}
+
+#[tokio::test]
+async fn an_artist_paid_in_two_currencies_sees_each_apart() {
+    let app = TestApp::spawn().await;
+    // The euro label pays the artist all of a line of 20.00 USD at 0.5.
+    let (artist, eur) = artist_paid_in_euros(&app.pool).await;
     sqlx::query(
         "INSERT INTO exchange_rates (month, from_currency, to_currency, rate, source)
          VALUES ('2026-03-01', 'USD', 'EUR', 0.5, 'test')",
@@ -808,14 +815,7 @@ async fn an_artist_paid_in_two_currencies_sees_each_apart() {
 #[tokio::test]
 async fn an_artists_earnings_awaiting_a_rate_are_counted_not_left_out() {
     let app = TestApp::spawn().await;
-    let (artist, _, _) = artist_and_label(&app.pool).await;
-    let eur = deal(&app.pool, "EUR", "0", &["1"], "2026-01").await;
-    sqlx::query("UPDATE payees SET artist_id = $1 WHERE id = $2")
-        .bind(artist)
-        .bind(eur.payees[0])
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let (artist, eur) = artist_paid_in_euros(&app.pool).await;
     // No USD -> EUR rate for March: the euro label's line waits for one.
     load(&app.pool, month("2026-03"), &[fact(&app.pool, &eur, "FR", "20.00").await]).await;
 
