@@ -39,6 +39,9 @@ enum Command {
     },
     /// Allocate every loaded file still waiting (after `ingest --defer-allocation`).
     Allocate,
+    /// Look for conflicts again over every claim, track and line, in one transaction
+    /// (after an upgrade, or after changes made to the database outside Backbeat).
+    Detect,
     /// Write realistic platform report files for the catalog in the database.
     Generate(server::generate::command::Args),
     /// Fill an empty database with a large synthetic catalog, for benchmarks.
@@ -100,6 +103,7 @@ async fn run() -> Result<()> {
             server::ingest::command::run(&pool, &paths, defer_allocation).await
         }
         Command::Allocate => server::ingest::command::allocate(&pool).await,
+        Command::Detect => server::ingest::command::detect(&pool).await,
         Command::Generate(args) => server::generate::command::run(&pool, args).await,
         Command::GenerateCatalog(args) => server::generate::catalog::run(&pool, args).await,
         Command::Import { kind, file, template } => {

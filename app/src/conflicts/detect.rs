@@ -93,7 +93,8 @@ impl Subjects {
 }
 
 /// Detects conflicts in `scope` and reconciles the table with them, the ledger
-/// included: [`find`], then [`Pending::settle`].
+/// included: [`find`], then [`Pending::settle`]. For `Scope::Files`, call those two
+/// around the files' allocation instead (see `settle`).
 pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, AppError> {
     find(tx, scope).await?.settle(tx, &[]).await
 }
@@ -114,7 +115,11 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
     found.extend(foreign_claims(tx, subjects.collectors.as_deref()).await?);
     found.extend(metadata_mismatches(tx, subjects.names.as_deref()).await?);
     found.extend(unmatched(tx, &subjects).await?);
-    reconcile(tx, &subjects, found).await
+    let mut pending = reconcile(tx, &subjects, found).await?;
+    if let Scope::Files(files) = scope {
+        pending.files = files.clone();
+    }
+    Ok(pending)
 }
 
 /// What [`find`] left for the ledger: the tracks whose holds moved, and the conflicts
@@ -124,18 +129,31 @@ pub struct Pending {
     outcome: Outcome,
     tracks: Vec<i64>,
     with_holds: Vec<i64>,
+    /// A `Scope::Files`' files: the conflicts holding their revenue once they are
+    /// allocated hold more (or, for a withdrawn file, less) than before.
+    files: Vec<i64>,
 }
 
 impl Pending {
     /// Allocates the ledger again for the tracks whose holds moved, in every file but
     /// `fresh` (files the caller allocates itself, in this transaction, with the holds
     /// in place), and sets the conflicts' held amounts from it.
+    ///
+    /// After a [`find`] in `Scope::Files`, the caller allocates those files between the
+    /// two (they are `fresh`): the held amounts that move are those of the conflicts
+    /// holding the files' revenue before (found by `find`) and after (found here).
     pub async fn settle(self, tx: &mut PgConnection, fresh: &[i64]) -> Result<Outcome, AppError> {
         if !self.tracks.is_empty() {
             let scope = LedgerScope::TracksBut { tracks: self.tracks, files: fresh.to_vec() };
             ledger::allocate(tx, &scope).await?;
         }
-        update_held(tx, &self.with_holds).await?;
+        let mut with_holds = self.with_holds;
+        if !self.files.is_empty() {
+            with_holds.extend(conflicts_holding(tx, &self.files).await?);
+            with_holds.sort_unstable();
+            with_holds.dedup();
+        }
+        update_held(tx, &with_holds).await?;
         Ok(self.outcome)
     }
 }
@@ -171,9 +189,69 @@ async fn of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Subjects, Ap
 /// Lines change no claim. A track's foreign claims, or its reported names, can only
 /// differ from what was found before where these lines carry a party other than ours,
 /// or a name other than the catalog's, for it; the detectors then look at those
-/// tracks' whole history. Suspense is looked at for the lines' own identifiers. The
-/// conflicts holding the lines' revenue are found as they were, but hold more.
+/// tracks' whole history. The loader notices those tracks as it matches the lines
+/// (`noticed`); only when the catalog has changed since are the facts read for them. Suspense is looked at for the lines' own identifiers. The
+/// conflicts holding the lines' revenue are found as they were, but hold more (or
+/// less): those holding it before are found here, those holding it after by
+/// [`Pending::settle`], once the caller has allocated the files.
 async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppError> {
+    let (collectors, names) = match noticed(tx, files).await? {
+        Some(noticed) => noticed,
+        None => named_in(tx, files).await?,
+    };
+    let idents = sqlx::query_as!(
+        Ident,
+        r#"
+        SELECT DISTINCT isrc AS "isrc?",
+               CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
+                   AS "platform_id?"
+        FROM stream_facts
+        WHERE report_file_id = ANY($1) AND track_id IS NULL
+        "#,
+        files
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let holding = conflicts_holding(tx, files).await?;
+    let (isrcs, platform_ids) = Ident::split(idents);
+    Ok(Subjects {
+        claims: Some(Vec::new()),
+        collectors: Some(collectors),
+        names: Some(names),
+        isrcs: Some(isrcs),
+        platform_ids: Some(platform_ids),
+        holding,
+    })
+}
+
+/// (tracks with another party collecting, tracks named otherwise) in `files`' lines,
+/// as the loader noticed them (migration 29); None unless it noticed them in every
+/// file against the catalog as it is now.
+async fn noticed(
+    tx: &mut PgConnection,
+    files: &[i64],
+) -> Result<Option<(Vec<i64>, Vec<i64>)>, AppError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT coalesce(bool_and(f.compared_at_version IS NOT NULL
+                                 AND f.compared_at_version = v.version), false) AS "current!",
+               array(SELECT DISTINCT unnest(collector_tracks) FROM report_files
+                     WHERE id = ANY ($1)) AS "collectors!",
+               array(SELECT DISTINCT unnest(renamed_tracks) FROM report_files
+                     WHERE id = ANY ($1)) AS "names!"
+        FROM report_files f CROSS JOIN catalog_version v
+        WHERE f.id = ANY ($1)
+        "#,
+        files
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.current.then_some((row.collectors, row.names)))
+}
+
+/// `noticed`, read from the facts themselves: every line of `files` beside its track,
+/// release, label and artist.
+async fn named_in(tx: &mut PgConnection, files: &[i64]) -> Result<(Vec<i64>, Vec<i64>), AppError> {
     let tracks = sqlx::query!(
         r#"
         SELECT coalesce(array_agg(DISTINCT f.track_id) FILTER (
@@ -197,38 +275,7 @@ async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppE
     )
     .fetch_one(&mut *tx)
     .await?;
-    let idents = sqlx::query_as!(
-        Ident,
-        r#"
-        SELECT DISTINCT isrc AS "isrc?",
-               CASE WHEN isrc IS NULL THEN platform || ':' || platform_track_id END
-                   AS "platform_id?"
-        FROM stream_facts
-        WHERE report_file_id = ANY($1) AND track_id IS NULL
-        "#,
-        files
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let holding = sqlx::query_scalar!(
-        r#"
-        SELECT DISTINCT h.conflict_id AS "id!" FROM revenue_holds h
-        WHERE h.released_at IS NULL AND h.conflict_id IS NOT NULL
-          AND h.track_id IN (SELECT track_id FROM stream_facts WHERE report_file_id = ANY($1))
-        "#,
-        files
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let (isrcs, platform_ids) = Ident::split(idents);
-    Ok(Subjects {
-        claims: Some(Vec::new()),
-        collectors: Some(tracks.collectors),
-        names: Some(tracks.names),
-        isrcs: Some(isrcs),
-        platform_ids: Some(platform_ids),
-        holding,
-    })
+    Ok((tracks.collectors, tracks.names))
 }
 
 /// An identifier unmatched lines may carry: an ISRC, or "platform:id" for a line
@@ -609,7 +656,8 @@ async fn reconcile(
     }
     with_holds.sort_unstable();
     with_holds.dedup();
-    Ok(Pending { outcome, tracks: touched_tracks.into_iter().collect(), with_holds })
+    let tracks = touched_tracks.into_iter().collect();
+    Ok(Pending { outcome, tracks, with_holds, files: Vec::new() })
 }
 
 type Key = (String, String);
@@ -928,17 +976,29 @@ async fn replace_holds(tx: &mut PgConnection, id: i64, f: &Found) -> Result<(), 
 /// Sets what `conflicts`' open holds hold now, in the reporting currency (NULL while a
 /// rate is missing). An overlap's revenue at stake, and its platforms, are those of
 /// what it holds.
+///
+/// Read from the terms, which carry their facts' sums (migration 19): a hold naming a
+/// territory has terms of its own there, and a worldwide one holds all of its track's.
+/// The same sums as `conflict_held` (the facts times their terms, which the conflict's
+/// page breaks down by territory), without reading a fact: after a month's file the
+/// held amounts of tens of thousands of conflicts move.
 pub(super) async fn update_held(tx: &mut PgConnection, conflicts: &[i64]) -> Result<(), AppError> {
     sqlx::query!(
         r#"
         WITH held AS (
             -- NULL while any part waits for a rate (built-in aggregates: see summary.rs).
-            SELECT conflict_id,
-                   CASE WHEN bool_and(reporting IS NOT NULL) THEN sum(reporting) END AS held,
-                   array_agg(DISTINCT platform) AS platforms
-            FROM conflict_held
-            WHERE conflict_id = ANY ($1)
-            GROUP BY conflict_id
+            SELECT h.conflict_id,
+                   CASE WHEN bool_and(t.reporting_rate IS NOT NULL)
+                        THEN sum(t.gross * t.ours * t.reporting_rate) END AS held,
+                   array_agg(DISTINCT t.platform) AS platforms
+            FROM revenue_holds h
+            JOIN terms t ON t.track_id = h.track_id AND t.state = 'held'
+             AND t.hold_reason = 'conflict' AND t.lines <> 0
+             AND (h.territory = 'WW' OR t.territory = h.territory)
+             AND t.accounting_month >= h.from_month
+             AND (h.to_month IS NULL OR t.accounting_month <= h.to_month)
+            WHERE h.conflict_id = ANY ($1) AND h.released_at IS NULL
+            GROUP BY h.conflict_id
         )
         UPDATE conflicts c
         SET held = CASE WHEN h.conflict_id IS NULL THEN 0 ELSE h.held END,
@@ -957,6 +1017,27 @@ pub(super) async fn update_held(tx: &mut PgConnection, conflicts: &[i64]) -> Res
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// The live conflicts holding revenue of `files`, by the files' terms held for a
+/// conflict (an index of their own: migration 28). Before a file's allocation these are
+/// what it held (a withdrawn file's, whose revenue goes), after it what it holds.
+async fn conflicts_holding(tx: &mut PgConnection, files: &[i64]) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        SELECT DISTINCT h.conflict_id AS "id!"
+        FROM terms t
+        JOIN revenue_holds h ON h.track_id = t.track_id AND h.released_at IS NULL
+         AND h.conflict_id IS NOT NULL
+         AND (h.territory = 'WW' OR h.territory = t.territory)
+         AND t.accounting_month >= h.from_month
+         AND (h.to_month IS NULL OR t.accounting_month <= h.to_month)
+        WHERE t.report_file_id = ANY ($1) AND t.hold_reason = 'conflict'
+        "#,
+        files
+    )
+    .fetch_all(&mut *tx)
+    .await?)
 }
 
 /// Adds a line to a conflict's history; `by` is None for detection.

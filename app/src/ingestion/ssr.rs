@@ -387,10 +387,12 @@ pub async fn reverse_file(
     )
     .execute(&mut *tx)
     .await?;
-    crate::revenue::ledger::allocate(tx, &crate::revenue::ledger::Scope::Files(vec![file_id]))
-        .await?;
-    crate::conflicts::detect::detect(tx, &crate::conflicts::detect::Scope::Files(vec![file_id]))
-        .await?;
+    // As the allocation stage does: what the file's revenue held is found before its
+    // terms go, and its lines' conflicts are settled after.
+    let files = vec![file_id];
+    let pending = detect::find(tx, &detect::Scope::Files(files.clone())).await?;
+    ledger::allocate(tx, &ledger::Scope::Files(files.clone())).await?;
+    pending.settle(tx, &files).await?;
     sqlx::query!(
         "UPDATE report_files SET status = $2, decided_by = $3, decided_at = now(), allocated_at = now() WHERE id = $1",
         file_id,

@@ -103,6 +103,24 @@ pub async fn allocate(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
+/// `backbeat detect`: conflict detection over everything (`Scope::All`), committed
+/// whole or not at all.
+pub async fn detect(pool: &PgPool) -> Result<()> {
+    use app::conflicts::detect::{Scope, detect};
+    let started = std::time::Instant::now();
+    let mut tx = pool.begin().await?;
+    let outcome = detect(&mut tx, &Scope::All).await?;
+    tx.commit().await?;
+    println!(
+        "Conflicts: {} opened, {} updated, {} dismissed, in {:.2} s.",
+        outcome.opened,
+        outcome.updated,
+        outcome.dismissed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn print_allocated(allocated: &Allocated) {
     if allocated.files > 0 {
         println!(

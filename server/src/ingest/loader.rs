@@ -1,13 +1,14 @@
 //! Loading a report file into Postgres: exactly once (by checksum), all or nothing
 //! (one transaction, facts streamed in with COPY), or quarantined with its errors.
 
+use super::matcher::{Matched, Matcher, Noticed};
 use super::{ErrorLog, Fact, LineError, ReportMeta, source::ReportSource, source::checksum};
 use anyhow::{Context, Result, bail};
 use app::domain::{Month, Platform};
 pub use app::ingestion::ssr::{Allocated, allocate_waiting};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -358,60 +359,13 @@ async fn insert_loaded(tx: &mut PgConnection, file: &FileRow) -> Result<Option<i
     Ok(inserted)
 }
 
-/// A matched line's track and the track's label (which a fact carries: migration 20).
-#[derive(Clone, Copy)]
-struct Matched {
-    track: i64,
-    label: i64,
-}
-
-/// Tracks by ISRC and by each platform's own id, read once per file.
-#[derive(Default)]
-struct Matcher {
-    by_isrc: HashMap<String, Matched>,
-    by_platform_id: HashMap<(String, String), Matched>,
-}
-
-impl Matcher {
-    async fn load(pool: &PgPool) -> Result<Self> {
-        let by_isrc = sqlx::query!(
-            "SELECT t.id, t.isrc, r.label_id FROM tracks t JOIN releases r ON r.id = t.release_id"
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| (r.isrc, Matched { track: r.id, label: r.label_id }))
-        .collect();
-        let by_platform_id = sqlx::query!(
-            "SELECT p.platform, p.platform_track_id, p.track_id, r.label_id
-             FROM track_platform_ids p
-             JOIN tracks t ON t.id = p.track_id
-             JOIN releases r ON r.id = t.release_id"
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| {
-            ((r.platform, r.platform_track_id), Matched { track: r.track_id, label: r.label_id })
-        })
-        .collect();
-        Ok(Matcher { by_isrc, by_platform_id })
-    }
-
-    fn track(&self, platform: Platform, fact: &Fact) -> Option<Matched> {
-        fact.isrc.as_ref().and_then(|isrc| self.by_isrc.get(isrc.as_str()).copied()).or_else(|| {
-            let id = fact.platform_track_id.as_ref()?;
-            self.by_platform_id.get(&(platform.code().to_string(), id.clone())).copied()
-        })
-    }
-}
-
 #[derive(Default)]
 struct Totals {
     facts: u64,
     matched: u64,
     units: i64,
     gross: BTreeMap<&'static str, Decimal>,
+    noticed: Noticed,
 }
 
 /// The parser's ends of the two channels: chunks out, emptied buffers back.
@@ -450,6 +404,8 @@ fn parse_to_copy(
     };
     let meta = super::parse(&report, |meta, fact| writer.write(meta, fact))?;
     writer.flush();
+    // What was noticed holds for the catalog the lines were compared with.
+    writer.totals.noticed.catalog_version = writer.matcher.and_then(|m| m.catalog_version());
     Ok((meta, writer.totals))
 }
 
@@ -474,20 +430,17 @@ impl CopyWriter {
             self.flush();
             let _ = self.buffers.sender.blocking_send(Chunk::Month(month));
         }
-        let track = self.matcher().track(meta.platform, &fact);
-        self.totals.add(&fact, track.is_some());
+        let matcher = self.matcher.get_or_insert_with(|| {
+            // The catalog's ids arrive once, at the first fact. If reading them failed,
+            // nothing matches; the load fails anyway with that error (see `copy_report`).
+            self.pending_matcher.take().and_then(|r| r.recv().ok()).unwrap_or_default()
+        });
+        let track = matcher.track(meta.platform, &fact);
+        self.totals.add(&fact, track, matcher);
         encode(&mut self.buffer, self.file_id, meta.platform, track, &fact);
         if self.buffer.len() >= CHUNK {
             self.flush();
         }
-    }
-
-    /// Waits for the catalog's ids at the first fact. If reading them failed, nothing
-    /// matches; the load fails anyway with that error (see `copy_report`).
-    fn matcher(&mut self) -> &Matcher {
-        let pending = &mut self.pending_matcher;
-        self.matcher
-            .get_or_insert_with(|| pending.take().and_then(|r| r.recv().ok()).unwrap_or_default())
     }
 
     fn flush(&mut self) {
@@ -500,9 +453,12 @@ impl CopyWriter {
 }
 
 impl Totals {
-    fn add(&mut self, fact: &Fact, matched: bool) {
+    fn add(&mut self, fact: &Fact, track: Option<Matched>, matcher: &Matcher) {
         self.facts += 1;
-        self.matched += u64::from(matched);
+        if let Some(track) = track {
+            self.matched += 1;
+            self.noticed.add(matcher, track, fact);
+        }
         self.units += fact.units;
         *self.gross.entry(fact.currency.code()).or_default() += fact.gross;
     }
@@ -670,6 +626,7 @@ async fn finish_loaded(
         SET status = 'loaded', format = $2, platform = $3, sender = $4, period_start = $5,
             period_end = $6,
             accounting_month = $7, fact_count = $8, units_total = $9, warnings = $10,
+            collector_tracks = $11, renamed_tracks = $12, compared_at_version = $13,
             loaded_at = now()
         WHERE id = $1
         "#,
@@ -682,7 +639,10 @@ async fn finish_loaded(
         meta.accounting_month().first_day() as _,
         totals.facts as i64,
         totals.units,
-        &meta.warnings
+        &meta.warnings,
+        &totals.noticed.collectors.iter().copied().collect::<Vec<i64>>(),
+        &totals.noticed.renamed.iter().copied().collect::<Vec<i64>>(),
+        totals.noticed.catalog_version
     )
     .execute(&mut *tx)
     .await?;

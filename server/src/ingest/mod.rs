@@ -12,6 +12,7 @@ pub mod errors;
 pub mod fact;
 pub mod fuzzing;
 pub mod loader;
+pub mod matcher;
 pub mod scheduler;
 pub mod source;
 pub mod upload;

@@ -597,6 +597,19 @@ async fn as_everything_finds(pool: &PgPool, when: &str) {
     tx.rollback().await.unwrap();
     assert_eq!(outcome, Outcome::default(), "{when}");
     assert_eq!(incremental, full, "{when}");
+    // Held amounts are kept from the terms; the ledger (the facts times their terms,
+    // which a conflict's page breaks down) must say the same.
+    let differ: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' ', c.subject, c.held, l.held)
+         FROM conflicts c
+         LEFT JOIN (SELECT conflict_id, sum(reporting) AS held FROM conflict_held
+                    GROUP BY conflict_id) l ON l.conflict_id = c.id
+         WHERE c.status IN ('open', 'investigating') AND c.held <> coalesce(l.held, 0)",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(differ.is_empty(), "{when}: {differ:?}");
 }
 
 /// Detection after a file looks only at what the file's lines can change (see
@@ -654,5 +667,127 @@ async fn detection_after_each_file_finds_what_detection_over_everything_finds() 
             .unwrap();
     assert_eq!(dismissed.len(), 1, "{dismissed:?}");
     assert!(dismissed[0].contains("elsewhere"), "{dismissed:?}");
+    assert_balanced(&pool).await;
+}
+
+/// A generated report of `platform` for `month` over the catalog in `pool`, loaded
+/// with its allocation left for later. Returns the file's id.
+async fn load_generated(
+    pool: &PgPool,
+    dir: &std::path::Path,
+    platform: app::domain::Platform,
+    month: &str,
+    seed: u64,
+) -> i64 {
+    use server::generate::{Report, Spec, command};
+    use server::ingest::loader::{Origin, Outcome, load_only};
+    let tracks = command::catalog(pool).await.unwrap();
+    let spec = Spec { platform, month: month.parse().unwrap(), rows: 4000, seed };
+    let path = command::write_file(&Report::plan(spec, &tracks), dir, || {}).unwrap();
+    match load_only(pool, &path, &Origin::COMMAND_LINE).await.unwrap() {
+        Outcome::Loaded { file_id, .. } => file_id,
+        other => panic!("the generated file should load: {other:?}"),
+    }
+}
+
+/// (tracks with another party collecting, tracks named otherwise) in `file`, as the
+/// loader noticed them and as the facts say, each sorted.
+async fn noticed_and_read(pool: &PgPool, file: i64) -> [Vec<i64>; 4] {
+    let (a, b, c, d) = sqlx::query_as(
+        "SELECT array(SELECT unnest(collector_tracks) ORDER BY 1),
+                array(SELECT unnest(renamed_tracks) ORDER BY 1),
+                array(SELECT DISTINCT f.track_id FROM stream_facts f
+                      JOIN tracks t ON t.id = f.track_id JOIN releases r ON r.id = t.release_id
+                      JOIN labels l ON l.id = r.label_id CROSS JOIN settings s
+                      WHERE f.report_file_id = $1 AND f.collector IS NOT NULL
+                        AND lower(f.collector) NOT IN (lower(l.name), lower(s.distributor_name))
+                      ORDER BY 1),
+                array(SELECT DISTINCT f.track_id FROM stream_facts f
+                      JOIN tracks t ON t.id = f.track_id JOIN releases r ON r.id = t.release_id
+                      JOIN artists a ON a.id = r.artist_id
+                      WHERE f.report_file_id = $1
+                        AND (f.title IS DISTINCT FROM t.title OR f.artist IS DISTINCT FROM a.name)
+                      ORDER BY 1)
+         FROM report_files WHERE id = $1",
+    )
+    .bind(file)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    [a, b, c, d]
+}
+
+/// The loader notices, as it matches lines, the tracks that detection after the file
+/// looks at (migration 29), exactly those the facts would show; and when the catalog
+/// changes before the file's allocation, detection reads the facts instead.
+#[tokio::test]
+async fn the_loader_notices_what_detection_after_a_file_looks_at_unless_the_catalog_moved() {
+    use app::domain::Platform;
+    let (url, pool) = crate::helpers::fresh_database().await;
+    let args = server::generate::catalog::Args {
+        tracks: 1000,
+        artist_logins: 0,
+        month: month("2026-01"),
+        through: month("2026-03"),
+    };
+    server::generate::catalog::run(&pool, args).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Amazon's reports misspell one title in 13 and carry foreign collectors.
+    let file = load_generated(&pool, dir.path(), Platform::AmazonMusic, "2026-02", 3).await;
+    let [collectors, renamed, read_collectors, read_renamed] = noticed_and_read(&pool, file).await;
+    assert!(!collectors.is_empty() && !renamed.is_empty(), "{collectors:?} {renamed:?}");
+    assert_eq!((collectors, renamed), (read_collectors, read_renamed));
+    server::ingest::loader::allocate_waiting(&pool).await.unwrap();
+    as_everything_finds(&pool, "after a generated file").await;
+
+    // A track the next file names as the catalog does is renamed in the catalog before
+    // that file is allocated (by hand, so nothing detects it then).
+    let file = load_generated(&pool, dir.path(), Platform::Spotify, "2026-03", 4).await;
+    let track: i64 = sqlx::query_scalar(
+        "SELECT f.track_id FROM stream_facts f JOIN report_files r ON r.id = f.report_file_id
+         WHERE f.report_file_id = $1 AND f.track_id IS NOT NULL
+           AND NOT f.track_id = ANY (r.renamed_tracks)
+           AND f.track_id NOT IN (SELECT track_id FROM conflicts WHERE track_id IS NOT NULL)
+         LIMIT 1",
+    )
+    .bind(file)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE tracks SET title = 'A Title No Report Gave It' WHERE id = $1")
+        .bind(track)
+        .execute(&pool)
+        .await
+        .unwrap();
+    server::ingest::loader::allocate_waiting(&pool).await.unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM conflicts WHERE track_id = $1 AND status = 'open'")
+            .bind(track)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kinds, ["metadata_mismatch"], "the renamed track's lines are looked at");
+    as_everything_finds(&pool, "after a file whose catalog moved").await;
+
+    // `backbeat detect` finds what a change made outside Backbeat caused.
+    sqlx::query(
+        "UPDATE tracks SET title = 'Another Title No Report Gave It'
+         WHERE id = (SELECT track_id FROM stream_facts WHERE track_id IS NOT NULL
+                       AND track_id NOT IN (SELECT track_id FROM conflicts
+                                            WHERE track_id IS NOT NULL)
+                     LIMIT 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let detect = std::process::Command::new(env!("CARGO_BIN_EXE_backbeat"))
+        .arg("detect")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&detect.stdout);
+    assert!(detect.status.success(), "{}", String::from_utf8_lossy(&detect.stderr));
+    assert!(said.starts_with("Conflicts: 1 opened, 0 updated, 0 dismissed"), "{said}");
+    as_everything_finds(&pool, "after backbeat detect").await;
     assert_balanced(&pool).await;
 }
