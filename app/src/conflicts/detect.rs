@@ -122,12 +122,38 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
     Ok(pending)
 }
 
+/// The tracks whose holds moved, and the first month any of those holds covered or
+/// covers: earlier months' terms do not change. A month's new file brings thousands of
+/// new holds from that month on, and allocating their tracks' earlier files again was
+/// most of its detection (9 of 16 s for a month of 10M lines: docs/benchmarking.md).
+#[derive(Default)]
+struct Moved {
+    tracks: BTreeSet<i64>,
+    since: Option<NaiveDate>,
+}
+
+impl Moved {
+    /// Notes `track`'s holds that are placed or released: each covers from its first
+    /// month. A conflict holding nothing moves nothing.
+    fn add(
+        &mut self,
+        track: Option<i64>,
+        holds: &BTreeMap<String, (NaiveDate, Option<NaiveDate>)>,
+    ) {
+        let (Some(track), Some(first)) = (track, holds.values().map(|span| span.0).min()) else {
+            return;
+        };
+        self.tracks.insert(track);
+        self.since = Some(self.since.map_or(first, |since| since.min(first)));
+    }
+}
+
 /// What [`find`] left for the ledger: the tracks whose holds moved, and the conflicts
 /// whose held amounts are read from it.
 #[must_use = "the ledger does not follow the holds until it is settled"]
 pub struct Pending {
     outcome: Outcome,
-    tracks: Vec<i64>,
+    moved: Moved,
     with_holds: Vec<i64>,
     /// A `Scope::Files`' files: the conflicts holding their revenue once they are
     /// allocated hold more (or, for a withdrawn file, less) than before.
@@ -143,8 +169,9 @@ impl Pending {
     /// two (they are `fresh`): the held amounts that move are those of the conflicts
     /// holding the files' revenue before (found by `find`) and after (found here).
     pub async fn settle(self, tx: &mut PgConnection, fresh: &[i64]) -> Result<Outcome, AppError> {
-        if !self.tracks.is_empty() {
-            let scope = LedgerScope::TracksBut { tracks: self.tracks, files: fresh.to_vec() };
+        if let Some(since) = self.moved.since {
+            let tracks = self.moved.tracks.into_iter().collect();
+            let scope = LedgerScope::TracksBut { tracks, files: fresh.to_vec(), since };
             ledger::allocate(tx, &scope).await?;
         }
         let mut with_holds = self.with_holds;
@@ -611,8 +638,8 @@ async fn reconcile(
     let decided = decided_causes(tx, &found).await?;
     let mut outcome = Outcome::default();
     let mut seen = BTreeSet::new();
-    let mut moved_holds: Vec<(i64, &Found)> = Vec::new();
-    let mut touched_tracks = BTreeSet::new();
+    let mut moved_holds: Vec<(&Live, &Found)> = Vec::new();
+    let mut moved = Moved::default();
     let mut with_holds = subjects.holding.clone();
     let mut new = Vec::new();
     let mut updates = Vec::new();
@@ -625,7 +652,7 @@ async fn reconcile(
                 updates.push((l.id, f, changed));
                 outcome.updated += usize::from(changed);
                 if l.holds != f.holds {
-                    moved_holds.push((l.id, f));
+                    moved_holds.push((l, f));
                 }
                 if !f.holds.is_empty() {
                     with_holds.push(l.id);
@@ -641,23 +668,24 @@ async fn reconcile(
     for (f, id) in new.iter().zip(opened) {
         if !f.holds.is_empty() {
             with_holds.push(id);
-            touched_tracks.extend(f.track_id);
+            moved.add(f.track_id, &f.holds);
         }
     }
-    let gone: Vec<i64> =
-        live.iter().filter(|(key, _)| !seen.contains(*key)).map(|(_, l)| l.id).collect();
-    for id in gone {
-        touched_tracks.extend(dismiss(tx, id).await?);
+    let gone: Vec<&Live> =
+        live.iter().filter(|(key, _)| !seen.contains(*key)).map(|(_, l)| l).collect();
+    for l in gone {
+        let track = dismiss(tx, l.id).await?;
+        moved.add(track, &l.holds);
         outcome.dismissed += 1;
     }
-    for (id, f) in &moved_holds {
-        replace_holds(tx, *id, f).await?;
-        touched_tracks.extend(f.track_id);
+    for (l, f) in &moved_holds {
+        replace_holds(tx, l.id, f).await?;
+        moved.add(f.track_id, &l.holds);
+        moved.add(f.track_id, &f.holds);
     }
     with_holds.sort_unstable();
     with_holds.dedup();
-    let tracks = touched_tracks.into_iter().collect();
-    Ok(Pending { outcome, tracks, with_holds, files: Vec::new() })
+    Ok(Pending { outcome, moved, with_holds, files: Vec::new() })
 }
 
 type Key = (String, String);

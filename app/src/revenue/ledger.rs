@@ -37,9 +37,10 @@ pub enum Scope {
     Files(Vec<i64>),
     /// The facts of these tracks, in whichever files they are.
     Tracks(Vec<i64>),
-    /// The facts of these tracks in every file but `files` (which the caller allocates
-    /// itself).
-    TracksBut { tracks: Vec<i64>, files: Vec<i64> },
+    /// The facts of these tracks in every file with facts of month `since` or later
+    /// but `files` (which the caller allocates itself): a hold changed from `since` on
+    /// changes no earlier month's terms.
+    TracksBut { tracks: Vec<i64>, files: Vec<i64>, since: NaiveDate },
     /// The files of these accounting months that report amounts in these currencies.
     Rates(Vec<(NaiveDate, String)>),
 }
@@ -67,9 +68,11 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
-        Scope::Tracks(tracks) => (files_of_tracks(tx, tracks).await?, Some(tracks.as_slice())),
-        Scope::TracksBut { tracks, files } => {
-            let mut of = files_of_tracks(tx, tracks).await?;
+        Scope::Tracks(tracks) => {
+            (files_of_tracks(tx, tracks, None).await?, Some(tracks.as_slice()))
+        }
+        Scope::TracksBut { tracks, files, since } => {
+            let mut of = files_of_tracks(tx, tracks, Some(*since)).await?;
             of.retain(|f| !files.contains(f));
             (of, Some(tracks.as_slice()))
         }
@@ -120,10 +123,23 @@ pub(super) async fn analyze_if_grown(
     Ok(())
 }
 
-async fn files_of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Vec<i64>, AppError> {
+/// The allocated files with facts of `tracks` (in month `since` or later, when given),
+/// by their terms: a term per file, month and currency rather than a fact per line
+/// (the facts took 1.9 s for the tracks a month's new holds moved). A file not yet
+/// allocated has none, and is allocated whole, as things are then, when its turn comes;
+/// a withdrawn one has none, and needs none.
+async fn files_of_tracks(
+    tx: &mut PgConnection,
+    tracks: &[i64],
+    since: Option<NaiveDate>,
+) -> Result<Vec<i64>, AppError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT DISTINCT report_file_id AS "id!" FROM stream_facts WHERE track_id = ANY($1)"#,
-        tracks
+        r#"
+        SELECT DISTINCT report_file_id AS "id!" FROM terms
+        WHERE track_id = ANY($1) AND ($2::date IS NULL OR accounting_month >= $2)
+        "#,
+        tracks,
+        since as _
     )
     .fetch_all(&mut *tx)
     .await?)
