@@ -217,10 +217,11 @@ async fn of_tracks(tx: &mut PgConnection, tracks: &[i64]) -> Result<Subjects, Ap
 /// differ from what was found before where these lines carry a party other than ours,
 /// or a name other than the catalog's, for it; the detectors then look at those
 /// tracks' whole history. The loader notices those tracks as it matches the lines
-/// (`noticed`); only when the catalog has changed since are the facts read for them. Suspense is looked at for the lines' own identifiers. The
-/// conflicts holding the lines' revenue are found as they were, but hold more (or
-/// less): those holding it before are found here, those holding it after by
-/// [`Pending::settle`], once the caller has allocated the files.
+/// (`noticed`); only when the catalog has changed since are the facts read for them.
+/// Suspense is looked at for the lines' own identifiers. The conflicts holding the
+/// lines' revenue are found as they were, but hold more (or less): those holding it
+/// before are found here, those holding it after by [`Pending::settle`], once the
+/// caller has allocated the files.
 async fn of_files(tx: &mut PgConnection, files: &[i64]) -> Result<Subjects, AppError> {
     let (collectors, names) = match noticed(tx, files).await? {
         Some(noticed) => noticed,

@@ -387,12 +387,7 @@ pub async fn reverse_file(
     )
     .execute(&mut *tx)
     .await?;
-    // As the allocation stage does: what the file's revenue held is found before its
-    // terms go, and its lines' conflicts are settled after.
-    let files = vec![file_id];
-    let pending = detect::find(tx, &detect::Scope::Files(files.clone())).await?;
-    ledger::allocate(tx, &ledger::Scope::Files(files.clone())).await?;
-    pending.settle(tx, &files).await?;
+    allocate_files(tx, &[file_id]).await?;
     sqlx::query!(
         "UPDATE report_files SET status = $2, decided_by = $3, decided_at = now(), allocated_at = now() WHERE id = $1",
         file_id,
@@ -488,18 +483,25 @@ pub async fn allocate_waiting(pool: &PgPool) -> Result<Allocated, AppError> {
         return Ok(Allocated::default());
     }
     analyze_months_of(&mut tx, &files).await?;
-    // Conflicts first: the files' first allocation then holds what new conflicts hold,
-    // and only the tracks' other files are allocated again for them.
-    let started = std::time::Instant::now();
-    let pending = detect::find(&mut tx, &detect::Scope::Files(files.clone())).await?;
-    let found = started.elapsed();
-    let rows = ledger::allocate(&mut tx, &ledger::Scope::Files(files.clone())).await?;
-    let allocate = started.elapsed() - found;
-    pending.settle(&mut tx, &files).await?;
-    let detecting = started.elapsed() - allocate;
+    let allocated = allocate_files(&mut tx, &files).await?;
     sqlx::query!("UPDATE report_files SET allocated_at = now() WHERE id = ANY($1)", &files)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Allocated { files: files.len(), rows, allocate, detect: detecting })
+    Ok(allocated)
+}
+
+/// Allocates `files` (new, or withdrawn) with their conflicts, in the caller's
+/// transaction. Conflicts first: the files' first allocation then holds what new
+/// conflicts hold (only the tracks' other files are allocated again for them), and what
+/// a withdrawn file's revenue held is known before its terms go; the tracks whose holds
+/// moved and the held amounts are settled after (`detect::Pending::settle`).
+async fn allocate_files(tx: &mut sqlx::PgConnection, files: &[i64]) -> Result<Allocated, AppError> {
+    let started = std::time::Instant::now();
+    let pending = detect::find(tx, &detect::Scope::Files(files.to_vec())).await?;
+    let found = started.elapsed();
+    let rows = ledger::allocate(tx, &ledger::Scope::Files(files.to_vec())).await?;
+    let allocate = started.elapsed() - found;
+    pending.settle(tx, files).await?;
+    Ok(Allocated { files: files.len(), rows, allocate, detect: started.elapsed() - allocate })
 }
