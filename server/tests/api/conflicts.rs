@@ -588,12 +588,23 @@ async fn every_conflict(conn: &mut sqlx::PgConnection) -> Vec<String> {
     all
 }
 
-/// Detection over everything, rolled back, changes nothing the files' detection left.
+/// Each conflict's row version (`xmin`: the transaction that last wrote it).
+async fn row_versions(conn: &mut sqlx::PgConnection) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT id, xmin::text FROM conflicts ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+}
+
+/// Detection over everything, rolled back, changes nothing the files' detection left,
+/// and finding each conflict as it was, writes none of them again.
 async fn as_everything_finds(pool: &PgPool, when: &str) {
     let mut tx = pool.begin().await.unwrap();
     let incremental = every_conflict(&mut tx).await;
+    let versions = row_versions(&mut tx).await;
     let outcome = detect::detect(&mut tx, &Scope::All).await.unwrap();
     let full = every_conflict(&mut tx).await;
+    assert_eq!(versions, row_versions(&mut tx).await, "{when}: conflicts written again");
     tx.rollback().await.unwrap();
     assert_eq!(outcome, Outcome::default(), "{when}");
     assert_eq!(incremental, full, "{when}");
