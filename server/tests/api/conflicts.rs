@@ -802,3 +802,45 @@ async fn the_loader_notices_what_detection_after_a_file_looks_at_unless_the_cata
     as_everything_finds(&pool, "after backbeat detect").await;
     assert_balanced(&pool).await;
 }
+
+/// `complete_sum` (the amount at stake of foreign claims and suspense) is parallel safe
+/// (migration 30): summed in parts by parallel workers and combined, it is the exact
+/// sum, and NULL as soon as one amount is.
+#[tokio::test]
+async fn complete_sum_summed_in_parallel_parts_is_the_exact_sum_or_null() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    for setting in [
+        "SET max_parallel_workers_per_gather = 2",
+        "SET parallel_setup_cost = 0",
+        "SET parallel_tuple_cost = 0",
+        "SET min_parallel_table_scan_size = 0",
+        // Only workers sum: every part is combined.
+        "SET parallel_leader_participation = off",
+        "CREATE TABLE amounts AS
+         SELECT (g % 997)::numeric / 1000 AS amount FROM generate_series(1, 100000) g",
+        "ANALYZE amounts",
+    ] {
+        sqlx::query(setting).execute(&mut *conn).await.unwrap();
+    }
+    let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT complete_sum(amount) FROM amounts")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    assert!(plan.iter().any(|l| l.contains("Partial Aggregate")), "{plan:#?}");
+    let sums: (Option<Decimal>, Decimal) =
+        sqlx::query_as("SELECT complete_sum(amount), sum(amount) FROM amounts")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(sums.0, Some(sums.1));
+    sqlx::query("UPDATE amounts SET amount = NULL WHERE amount = 0.5")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let sum: Option<Decimal> = sqlx::query_scalar("SELECT complete_sum(amount) FROM amounts")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sum, None);
+}
