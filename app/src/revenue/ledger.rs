@@ -84,9 +84,9 @@ pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppEr
     // What the files' facts are under, decided once per file, track, month and currency
     // (`terms`): the ledger is the facts times these (migration 18). The summaries lose
     // what the old terms put in and gain what the new ones do.
-    super::summary::take_out(tx, &files, tracks).await?;
+    let emptied = super::summary::take_out(tx, &files, tracks).await?;
     let written = super::terms::write(tx, &files, tracks).await?;
-    super::summary::put_back(tx, &files, tracks, written).await?;
+    super::summary::put_back(tx, &files, tracks, written, emptied).await?;
     Ok(written)
 }
 

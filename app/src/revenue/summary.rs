@@ -26,8 +26,8 @@ pub async fn take_out(
     tx: &mut PgConnection,
     files: &[i64],
     tracks: Option<&[i64]>,
-) -> Result<(), AppError> {
-    totals_delta(tx, files, tracks, -1).await?;
+) -> Result<Emptied, AppError> {
+    let emptied = totals_delta(tx, files, tracks, -1).await?;
     months_delta(tx, files, tracks, -1).await?;
     match tracks {
         None => {
@@ -46,8 +46,12 @@ pub async fn take_out(
             .await?;
         }
     }
-    Ok(())
+    Ok(emptied)
 }
+
+/// The `track_totals` rows (their keys: track and label, 0 for none) that `take_out`
+/// left with no term: deleted by `put_back` unless it puts terms back in them.
+pub struct Emptied(Vec<i64>, Vec<i64>);
 
 /// Adds to the summaries what the new terms of `files` (only `tracks` of them) put in.
 /// `written` is how many terms were written, for the statistics (see
@@ -57,8 +61,23 @@ pub async fn put_back(
     files: &[i64],
     tracks: Option<&[i64]>,
     written: u64,
+    emptied: Emptied,
 ) -> Result<(), AppError> {
     totals_delta(tx, files, tracks, 1).await?;
+    // By their keys (migration 31), not by an index of emptied rows: updates of a row
+    // whose `terms` an index names are never HOT.
+    sqlx::query!(
+        r#"
+        DELETE FROM track_totals t
+        USING UNNEST($1::bigint[], $2::bigint[]) AS e(track_id, label_id)
+        WHERE coalesce(t.track_id, 0) = e.track_id AND coalesce(t.label_id, 0) = e.label_id
+          AND t.terms = 0
+        "#,
+        &emptied.0,
+        &emptied.1
+    )
+    .execute(&mut *tx)
+    .await?;
     months_delta(tx, files, tracks, 1).await?;
     match tracks {
         None => label_add(tx, files).await?,
@@ -69,15 +88,21 @@ pub async fn put_back(
 }
 
 /// Adds (`sign` 1) or takes out (-1) the sums of the terms of `files` (and `tracks`) to
-/// or from `track_totals`; after adding, a track left with no term is deleted.
+/// or from `track_totals`. Returns the rows left with no term.
+///
+/// A month's file updates about a million of these rows. Their pages keep room to
+/// spare and no index names a column that changes (migration 31), so each update is
+/// HOT: written beside the old row, no index touched. Measured on the profile
+/// database (10M-line month): 11.4-13.2 s -> 7.4 s.
 async fn totals_delta(
     tx: &mut PgConnection,
     files: &[i64],
     tracks: Option<&[i64]>,
     sign: i64,
-) -> Result<(), AppError> {
-    sqlx::query!(
+) -> Result<Emptied, AppError> {
+    let emptied = sqlx::query!(
         r#"
+        WITH changed AS (
         INSERT INTO track_totals AS t
             (track_id, label_id, release_id, terms, units, gross, gross_units, gross_awaiting,
              net, held, reporting_gross, reporting_units, reporting_awaiting)
@@ -106,18 +131,21 @@ async fn totals_delta(
             reporting_gross = t.reporting_gross + excluded.reporting_gross,
             reporting_units = t.reporting_units + excluded.reporting_units,
             reporting_awaiting = t.reporting_awaiting + excluded.reporting_awaiting
+        RETURNING t.track_id, t.label_id, t.terms
+        )
+        SELECT coalesce(track_id, 0) AS "track_id!", coalesce(label_id, 0) AS "label_id!"
+        FROM changed WHERE terms = 0
         "#,
         files,
         tracks as _,
         sign
     )
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    if sign > 0 {
-        // By the index of emptied rows (migration 26), not a read of every track.
-        sqlx::query!("DELETE FROM track_totals WHERE terms = 0").execute(&mut *tx).await?;
-    }
-    Ok(())
+    Ok(Emptied(
+        emptied.iter().map(|e| e.track_id).collect(),
+        emptied.iter().map(|e| e.label_id).collect(),
+    ))
 }
 
 /// Adds (`sign` 1) or takes out (-1) the sums of the terms of `files` (and `tracks`) to
