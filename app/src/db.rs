@@ -3,9 +3,9 @@
 use crate::error::AppError;
 use leptos::prelude::use_context;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
 use sqlx::Postgres;
 use sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef};
+use sqlx::{PgConnection, PgPool};
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -210,6 +210,49 @@ fn decimal_of(bytes: &[u8]) -> Option<Decimal> {
         mantissa = -mantissa;
     }
     Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+/// Postgres' parallel workers for a batch statement that reads millions of rows (a
+/// full conflict detection, the label roll-up of an allocation), within a transaction:
+/// the pool allows none, as it serves many readers at once (`server::database`).
+/// Gathering a worker's groups is costed at a tenth of the default: the planner
+/// otherwise keeps serial a grouping whose groups are nearly as many as its rows.
+/// Only a SELECT gets workers: Postgres 15 runs no INSERT ... SELECT in parallel.
+pub struct ParallelWorkers {
+    per_gather: String,
+    tuple_cost: String,
+}
+
+impl ParallelWorkers {
+    /// Allows two workers for the rest of the transaction; returns what was set before.
+    pub async fn take(tx: &mut PgConnection) -> Result<ParallelWorkers, AppError> {
+        let before = sqlx::query!(
+            r#"
+            SELECT current_setting('max_parallel_workers_per_gather') AS "per_gather!",
+                   current_setting('parallel_tuple_cost') AS "tuple_cost!",
+                   set_config('max_parallel_workers_per_gather', '2', true) AS "workers",
+                   set_config('parallel_tuple_cost', '0.01', true) AS "cost"
+            "#
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(ParallelWorkers { per_gather: before.per_gather, tuple_cost: before.tuple_cost })
+    }
+
+    /// Sets back what was set before, for the rest of the transaction.
+    pub async fn give_back(self, tx: &mut PgConnection) -> Result<(), AppError> {
+        sqlx::query!(
+            r#"
+            SELECT set_config('max_parallel_workers_per_gather', $1, true) AS "workers",
+                   set_config('parallel_tuple_cost', $2, true) AS "cost"
+            "#,
+            self.per_gather,
+            self.tuple_cost
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! Overlapping and foreign claims hold the track's revenue in their territories (see
 //! `revenue::holds`); the ledger is allocated again for the tracks whose holds moved.
 
+use crate::db::ParallelWorkers;
 use crate::error::AppError;
 use crate::revenue::ledger::{self, Scope as LedgerScope};
 use chrono::NaiveDate;
@@ -114,8 +115,11 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
         Scope::Tracks(tracks) => of_tracks(tx, tracks).await?,
         Scope::Files(files) => of_files(tx, files).await?,
     };
+    // A full detection reads every line: a batch job run on its own (the command line,
+    // after an upgrade), it may take the cores the pool keeps for many readers. Its
+    // spellings' DISTINCT over 11M lines took 2.9 s with two workers, 4.3 s without.
     let workers = match scope {
-        Scope::All => Some(Workers::take(tx).await?),
+        Scope::All => Some(ParallelWorkers::take(tx).await?),
         _ => None,
     };
     let mut found = overlapping_claims(tx, subjects.claims.as_deref()).await?;
@@ -130,50 +134,6 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
         pending.files = files.clone();
     }
     Ok(pending)
-}
-
-/// Postgres' parallel workers for the detectors of a full detection, which read every
-/// line: a batch job run on its own (the command line, after an upgrade), it may take
-/// the cores the pool keeps for many readers at once (`server::database`). Its
-/// spellings' DISTINCT over 11M lines took 2.9 s with two workers, 4.3 s without
-/// (profile database). Gathering a worker's groups is costed at a tenth of the
-/// default: the planner otherwise keeps such a DISTINCT, whose groups are nearly as
-/// many as its lines, serial.
-struct Workers {
-    per_gather: String,
-    tuple_cost: String,
-}
-
-impl Workers {
-    /// Allows two workers for the rest of the transaction; returns what was set before.
-    async fn take(tx: &mut PgConnection) -> Result<Workers, AppError> {
-        let before = sqlx::query!(
-            r#"
-            SELECT current_setting('max_parallel_workers_per_gather') AS "per_gather!",
-                   current_setting('parallel_tuple_cost') AS "tuple_cost!",
-                   set_config('max_parallel_workers_per_gather', '2', true) AS "workers",
-                   set_config('parallel_tuple_cost', '0.01', true) AS "cost"
-            "#
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(Workers { per_gather: before.per_gather, tuple_cost: before.tuple_cost })
-    }
-
-    /// Sets back what was set before, for the rest of the transaction.
-    async fn give_back(self, tx: &mut PgConnection) -> Result<(), AppError> {
-        sqlx::query!(
-            r#"
-            SELECT set_config('max_parallel_workers_per_gather', $1, true) AS "workers",
-                   set_config('parallel_tuple_cost', $2, true) AS "cost"
-            "#,
-            self.per_gather,
-            self.tuple_cost
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(())
-    }
 }
 
 /// The tracks whose holds moved, and the first month any of those holds covered or
