@@ -212,46 +212,60 @@ fn decimal_of(bytes: &[u8]) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(mantissa, scale).ok()
 }
 
+/// Settings changed for part of a transaction, and what they were before: a batch
+/// statement may need more than the rest of its transaction should have.
+pub struct LocalSettings(Vec<(&'static str, String)>);
+
+impl LocalSettings {
+    /// Sets each `(name, value)` for the rest of the transaction; returns what was set.
+    pub async fn set(
+        tx: &mut PgConnection,
+        settings: &[(&'static str, &str)],
+    ) -> Result<LocalSettings, AppError> {
+        let mut before = Vec::with_capacity(settings.len());
+        for (name, value) in settings {
+            // The target list is read left to right: the old value, then the new one.
+            let row = sqlx::query!(
+                r#"SELECT current_setting($1) AS "was!", set_config($1, $2, true) AS "set""#,
+                name,
+                value
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            before.push((*name, row.was));
+        }
+        Ok(LocalSettings(before))
+    }
+
+    /// Sets back what was set before, for the rest of the transaction.
+    pub async fn restore(self, tx: &mut PgConnection) -> Result<(), AppError> {
+        for (name, was) in self.0 {
+            sqlx::query!(r#"SELECT set_config($1, $2, true) AS "set""#, name, was)
+                .fetch_one(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Postgres' parallel workers for a batch statement that reads millions of rows (a
 /// full conflict detection, the label roll-up of an allocation), within a transaction:
 /// the pool allows none, as it serves many readers at once (`server::database`).
 /// Gathering a worker's groups is costed at a tenth of the default: the planner
 /// otherwise keeps serial a grouping whose groups are nearly as many as its rows.
 /// Only a SELECT gets workers: Postgres 15 runs no INSERT ... SELECT in parallel.
-pub struct ParallelWorkers {
-    per_gather: String,
-    tuple_cost: String,
-}
+pub struct ParallelWorkers(LocalSettings);
 
 impl ParallelWorkers {
-    /// Allows two workers for the rest of the transaction; returns what was set before.
+    /// Allows two workers for the rest of the transaction.
     pub async fn take(tx: &mut PgConnection) -> Result<ParallelWorkers, AppError> {
-        let before = sqlx::query!(
-            r#"
-            SELECT current_setting('max_parallel_workers_per_gather') AS "per_gather!",
-                   current_setting('parallel_tuple_cost') AS "tuple_cost!",
-                   set_config('max_parallel_workers_per_gather', '2', true) AS "workers",
-                   set_config('parallel_tuple_cost', '0.01', true) AS "cost"
-            "#
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(ParallelWorkers { per_gather: before.per_gather, tuple_cost: before.tuple_cost })
+        let settings = [("max_parallel_workers_per_gather", "2"), ("parallel_tuple_cost", "0.01")];
+        Ok(ParallelWorkers(LocalSettings::set(tx, &settings).await?))
     }
 
     /// Sets back what was set before, for the rest of the transaction.
     pub async fn give_back(self, tx: &mut PgConnection) -> Result<(), AppError> {
-        sqlx::query!(
-            r#"
-            SELECT set_config('max_parallel_workers_per_gather', $1, true) AS "workers",
-                   set_config('parallel_tuple_cost', $2, true) AS "cost"
-            "#,
-            self.per_gather,
-            self.tuple_cost
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(())
+        self.0.restore(tx).await
     }
 }
 
