@@ -621,20 +621,23 @@ async fn an_amount_leads_back_to_its_files_and_lines_and_its_rate_per_stream() {
     assert_eq!(found.per_stream[0].said, "0.002500 USD per stream, Spotify premium, US, 2025-03");
 }
 
-/// Allocation raises settings for single statements (more memory for the terms, parallel
-/// workers for the label roll-up: `db::LocalSettings`); the rest of the caller's
-/// transaction runs with what allocation set for all of it, as the pool's readers do.
+/// Allocation changes settings for single statements (more memory for the terms, no
+/// hashing for the months' roll-up, parallel workers and no sorting for the label
+/// roll-up: `db::LocalSettings`); the rest of the caller's transaction runs with what
+/// allocation set for all of it, and otherwise as the pool's readers do.
 #[tokio::test]
 async fn allocation_sets_back_what_it_raised_for_one_statement() {
     let (_, pool) = fresh_database().await;
     let mut tx = pool.begin().await.unwrap();
     let file = new_file(&mut tx, month("2026-03")).await;
     close_file(&mut tx, file).await;
-    let settings: (String, String) = sqlx::query_as(
-        "SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')",
+    let settings: Vec<String> = sqlx::query_scalar(
+        "SELECT current_setting(name) FROM UNNEST($1::text[]) WITH ORDINALITY AS s(name, n)
+         ORDER BY n",
     )
-    .fetch_one(&mut *tx)
+    .bind(["work_mem", "max_parallel_workers_per_gather", "enable_hashagg", "enable_sort"])
+    .fetch_all(&mut *tx)
     .await
     .unwrap();
-    assert_eq!(settings, ("256MB".to_string(), "0".to_string()));
+    assert_eq!(settings, ["256MB", "0", "on", "on"]);
 }
