@@ -225,7 +225,8 @@ async fn label_add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError>
                    label_currency, ours, rate, fee, state, reporting_rate,
                    count(*) AS lines, sum(units) AS units, sum(gross) AS gross
             FROM fact_terms
-            WHERE report_file_id = ANY($1)
+            -- Both: the facts' filter does not reach their terms (migration 32).
+            WHERE report_file_id = ANY($1) AND terms_file_id = ANY($1)
             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
         ),
         priced AS (
