@@ -296,7 +296,9 @@ async fn label_delta(
                $3 * coalesce(sum(units) FILTER (WHERE reporting_gross IS NOT NULL), 0)::bigint,
                $3 * count(*) FILTER (WHERE reporting_gross IS NULL)
         FROM priced_facts
+        -- The terms' too: the facts' filters do not reach them (migration 33).
         WHERE report_file_id = ANY($1) AND track_id = ANY($2)
+          AND terms_file_id = ANY($1) AND terms_track_id = ANY($2)
         GROUP BY 1, 2, 3, 4, 5, 6
         ON CONFLICT (report_file_id, coalesce(label_id, 0), accounting_month, platform,
                      territory, usage_type)
