@@ -115,7 +115,7 @@ pub async fn write(
                    CASE WHEN g.currency = l.accounting_currency THEN 1 ELSE x.rate END AS rate,
                    CASE
                      WHEN g.track_id IS NULL THEN NULL
-                     WHEN ht.track_id IS NOT NULL AND EXISTS (
+                     WHEN EXISTS (
                          SELECT 1 FROM revenue_holds h
                          WHERE h.track_id = g.track_id AND h.released_at IS NULL
                            AND (h.territory = 'WW' OR h.territory = g.territory)
@@ -131,11 +131,6 @@ pub async fn write(
             LEFT JOIN exchange_rates xr
               ON xr.month = g.accounting_month AND xr.from_currency = g.currency
              AND xr.to_currency = st.reporting_currency
-            -- Most tracks have no hold at all: a hash join says which have, and only
-            -- theirs are looked up below, not each of a month's million subjects twice
-            -- (about half a second of the 10M-line month's 24 s; profile database).
-            LEFT JOIN (SELECT DISTINCT track_id FROM revenue_holds) ht
-              ON ht.track_id = g.track_id
             LEFT JOIN tracks t ON t.id = g.track_id
             LEFT JOIN releases r ON r.id = t.release_id
             LEFT JOIN labels l ON l.id = r.label_id
@@ -154,7 +149,7 @@ pub async fn write(
             -- A decided conflict gave part of this revenue to another party.
             LEFT JOIN LATERAL (
                 SELECT h.our_share, h.other_party FROM revenue_holds h
-                WHERE ht.track_id IS NOT NULL AND h.track_id = g.track_id AND h.our_share < 1
+                WHERE h.track_id = g.track_id AND h.our_share < 1
                   AND (h.territory = 'WW' OR h.territory = g.territory)
                   AND h.from_month <= g.accounting_month
                   AND (h.to_month IS NULL OR h.to_month >= g.accounting_month)
