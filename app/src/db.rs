@@ -213,37 +213,51 @@ fn decimal_of(bytes: &[u8]) -> Option<Decimal> {
 }
 
 /// Settings changed for part of a transaction, and what they were before: a batch
-/// statement may need more than the rest of its transaction should have.
-pub struct LocalSettings(Vec<(&'static str, String)>);
+/// statement may need more than the rest of its transaction should have. Each way is
+/// one round trip, however many settings: small allocations (a decision's few tracks)
+/// change and restore them too.
+pub struct LocalSettings {
+    names: Vec<String>,
+    before: Vec<String>,
+}
 
 impl LocalSettings {
     /// Sets each `(name, value)` for the rest of the transaction; returns what was set.
     pub async fn set(
         tx: &mut PgConnection,
-        settings: &[(&'static str, &str)],
+        settings: &[(&str, &str)],
     ) -> Result<LocalSettings, AppError> {
-        let mut before = Vec::with_capacity(settings.len());
-        for (name, value) in settings {
-            // The target list is read left to right: the old value, then the new one.
-            let row = sqlx::query!(
-                r#"SELECT current_setting($1) AS "was!", set_config($1, $2, true) AS "set""#,
-                name,
-                value
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            before.push((*name, row.was));
-        }
-        Ok(LocalSettings(before))
+        let (names, values): (Vec<String>, Vec<String>) =
+            settings.iter().map(|(n, v)| (n.to_string(), v.to_string())).unzip();
+        // Each row reads its setting before it sets it: a target list is evaluated left
+        // to right.
+        let rows = sqlx::query!(
+            r#"
+            SELECT current_setting(name) AS "was!", set_config(name, value, true) AS "set"
+            FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS s(name, value, n)
+            ORDER BY n
+            "#,
+            &names,
+            &values
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let before = rows.into_iter().map(|r| r.was).collect();
+        Ok(LocalSettings { names, before })
     }
 
     /// Sets back what was set before, for the rest of the transaction.
     pub async fn restore(self, tx: &mut PgConnection) -> Result<(), AppError> {
-        for (name, was) in self.0 {
-            sqlx::query!(r#"SELECT set_config($1, $2, true) AS "set""#, name, was)
-                .fetch_one(&mut *tx)
-                .await?;
-        }
+        sqlx::query!(
+            r#"
+            SELECT set_config(name, was, true) AS "set"
+            FROM UNNEST($1::text[], $2::text[]) AS s(name, was)
+            "#,
+            &self.names,
+            &self.before
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         Ok(())
     }
 }
