@@ -107,9 +107,7 @@ pub async fn detect(tx: &mut PgConnection, scope: &Scope) -> Result<Outcome, App
 pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppError> {
     // Before any conflict row is locked: see `ledger::lock`.
     ledger::lock(tx).await?;
-    // As allocation does (`ledger::allocate`): the detectors group a whole catalog's
-    // spellings and claims, which spilled to disk in the pool's 32 MB.
-    sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    ledger::batch_memory(tx).await?;
     let subjects = match scope {
         Scope::All => Subjects::everything(),
         Scope::Tracks(tracks) => of_tracks(tx, tracks).await?,

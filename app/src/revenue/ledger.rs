@@ -59,13 +59,19 @@ pub async fn lock(tx: &mut PgConnection) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Memory for the rest of the caller's transaction to group and join a file's grains
+/// (allocation) or a catalog's spellings and claims (conflict detection) in, rather
+/// than spill them to disk as they did in the pool's 32 MB.
+pub async fn batch_memory(tx: &mut PgConnection) -> Result<(), AppError> {
+    sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    Ok(())
+}
+
 /// Allocates `scope` again in the caller's transaction. Returns the terms written (one
 /// per file, track, month and currency, and one more per territory a hold names).
 pub async fn allocate(tx: &mut PgConnection, scope: &Scope) -> Result<u64, AppError> {
     lock(tx).await?;
-    // A file's grains are grouped and joined in memory rather than spilled to disk; the
-    // setting ends with the caller's transaction.
-    sqlx::query!("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    batch_memory(tx).await?;
     let (files, tracks) = match scope {
         Scope::Files(files) => (files.clone(), None),
         Scope::Tracks(tracks) => {
