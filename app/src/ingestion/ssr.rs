@@ -447,7 +447,10 @@ async fn analyze_months_of(tx: &mut sqlx::PgConnection, files: &[i64]) -> Result
 pub struct Allocated {
     pub files: usize,
     pub rows: u64,
+    /// The ledger and its summaries (`ledger` and `summaries` of it).
     pub allocate: std::time::Duration,
+    pub ledger: std::time::Duration,
+    pub summaries: std::time::Duration,
     pub detect: std::time::Duration,
 }
 
@@ -500,8 +503,15 @@ async fn allocate_files(tx: &mut sqlx::PgConnection, files: &[i64]) -> Result<Al
     let started = std::time::Instant::now();
     let pending = detect::find(tx, &detect::Scope::Files(files.to_vec())).await?;
     let found = started.elapsed();
-    let rows = ledger::allocate(tx, &ledger::Scope::Files(files.to_vec())).await?;
+    let allocation = ledger::allocate_timed(tx, &ledger::Scope::Files(files.to_vec())).await?;
     let allocate = started.elapsed() - found;
     pending.settle(tx, files).await?;
-    Ok(Allocated { files: files.len(), rows, allocate, detect: started.elapsed() - allocate })
+    Ok(Allocated {
+        files: files.len(),
+        rows: allocation.terms,
+        allocate,
+        ledger: allocation.ledger,
+        summaries: allocation.summaries,
+        detect: started.elapsed() - allocate,
+    })
 }

@@ -45,23 +45,41 @@ pub async fn run(bench: &mut Bench, large: &Case, next: &Case) -> Result<Loaded>
         "s",
         vec![limit],
     );
+    bench.record(
+        "allocation",
+        &format!("{case}: backbeat allocate, writing the ledger (its terms)"),
+        "time",
+        "s",
+        vec![ours.ledger],
+    );
     let target = MONTH_SECONDS * bench.scale.fraction();
+    // The issue's measure, the ledger at its grain, against its physical limit; and
+    // beside it everything the command waits for, judged against the same target,
+    // since that is what a person loading the month waits for.
     bench.verdict(
-        &format!("allocation of {case} into the ledger"),
+        &format!("allocation of {case} into the ledger at its grain"),
         &format!("< {target:.0} s"),
         format!(
             "{:.1} s ({:.1} times the single INSERT ... SELECT)",
-            ours.total,
-            ours.total / limit
+            ours.ledger,
+            ours.ledger / limit
         ),
+        ours.ledger < target,
+        &format!(
+            "{} terms ({} of them for territories that holds name), written by one statement",
+            ours.rows,
+            ours.rows - ours.keys
+        ),
+    );
+    bench.verdict(
+        &format!("allocation of {case} with its summaries and conflicts (backbeat allocate)"),
+        &format!("< {target:.0} s"),
+        format!("{:.1} s", ours.total),
         ours.total < target,
         &format!(
-            "{} terms ({} of them for territories that holds name); {:.1} s allocating with \
-             the roll-ups, {:.1} s detecting conflicts",
-            ours.rows,
-            ours.rows - ours.keys,
-            ours.allocate,
-            ours.detect
+            "{:.1} s the ledger, {:.1} s the summaries the dashboards read, {:.1} s detecting \
+             conflicts, the rest starting and committing",
+            ours.ledger, ours.summaries, ours.detect
         ),
     );
 
@@ -97,7 +115,12 @@ pub struct Allocated {
     pub keys: u64,
     /// Wall time of the whole command, seconds.
     pub total: f64,
+    /// The ledger and its summaries.
     pub allocate: f64,
+    /// Writing the terms.
+    pub ledger: f64,
+    /// Keeping the summaries.
+    pub summaries: f64,
     pub detect: f64,
 }
 
@@ -105,7 +128,7 @@ pub struct Allocated {
 /// (gross = allocated + held + suspense for every currency) after allocating `after`.
 pub async fn allocate(bench: &Bench, after: &str) -> Result<Allocated> {
     let measured = bench.backbeat(ingest::TARGET, &["allocate"])?;
-    let [allocate, detect] = phases(&measured.stdout)?;
+    let [allocate, ledger, summaries, detect] = phases(&measured.stdout)?;
     let rows = measured
         .stdout
         .lines()
@@ -117,7 +140,8 @@ pub async fn allocate(bench: &Bench, after: &str) -> Result<Allocated> {
         .fetch_one(&pool)
         .await?;
     pool.close().await;
-    Ok(Allocated { rows, keys: keys as u64, total: seconds(measured.wall), allocate, detect })
+    let total = seconds(measured.wall);
+    Ok(Allocated { rows, keys: keys as u64, total, allocate, ledger, summaries, detect })
 }
 
 /// gross = allocated + held + suspense, for every file and currency of the target.
@@ -129,11 +153,13 @@ async fn check_balances(pool: &sqlx::PgPool, after: &str) -> Result<()> {
     Ok(())
 }
 
-/// What `backbeat allocate` prints: "... allocation 4.56 s, conflicts 0.12 s."
-fn phases(stdout: &str) -> Result<[f64; 2]> {
+/// What `backbeat allocate` prints: "... allocation 4.56 s (ledger 2.50 s, summaries
+/// 2.06 s), conflicts 0.12 s."
+fn phases(stdout: &str) -> Result<[f64; 4]> {
     let line = stdout.lines().find(|l| l.starts_with("Allocated")).context("nothing allocated")?;
-    let mut values = [0.0; 2];
-    for (value, label) in values.iter_mut().zip(["allocation ", "conflicts "]) {
+    let mut values = [0.0; 4];
+    let labels = ["allocation ", "(ledger ", "summaries ", "conflicts "];
+    for (value, label) in values.iter_mut().zip(labels) {
         let rest = &line[line.find(label).context("a phase is missing")? + label.len()..];
         *value = rest.split(' ').next().unwrap_or("").parse().context("a phase's seconds")?;
     }

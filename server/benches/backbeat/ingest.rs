@@ -144,6 +144,7 @@ async fn allocate(bench: &mut Bench, case: &Case) -> Result<()> {
     let rate = case.expected.rows as f64 / allocated.total;
     bench.record("allocation", &name, "facts per second", "facts/s", vec![rate]);
     bench.record("allocation", &name, "time in allocation", "s", vec![allocated.allocate]);
+    bench.record("allocation", &name, "of it writing the ledger", "s", vec![allocated.ledger]);
     bench.record("allocation", &name, "time in conflict detection", "s", vec![allocated.detect]);
     Ok(())
 }

@@ -124,10 +124,13 @@ pub async fn detect(pool: &PgPool) -> Result<()> {
 fn print_allocated(allocated: &Allocated) {
     if allocated.files > 0 {
         println!(
-            "Allocated {} files under {} terms: allocation {:.2} s, conflicts {:.2} s.",
+            "Allocated {} files under {} terms: allocation {:.2} s (ledger {:.2} s, \
+             summaries {:.2} s), conflicts {:.2} s.",
             allocated.files,
             allocated.rows,
             allocated.allocate.as_secs_f64(),
+            allocated.ledger.as_secs_f64(),
+            allocated.summaries.as_secs_f64(),
             allocated.detect.as_secs_f64()
         );
     }
