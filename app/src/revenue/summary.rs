@@ -17,6 +17,7 @@
 
 use crate::db::LocalSettings;
 use crate::error::AppError;
+use chrono::NaiveDate;
 use sqlx::PgConnection;
 
 /// Takes out of the summaries what the terms of `files` (only `tracks` of them, when
@@ -28,8 +29,10 @@ pub async fn take_out(
     files: &[i64],
     tracks: Option<&[i64]>,
 ) -> Result<Emptied, AppError> {
-    let emptied = totals_delta(tx, files, tracks, -1).await?;
-    months_delta(tx, files, tracks, -1).await?;
+    let emptied = Emptied {
+        totals: totals_delta(tx, files, tracks, -1).await?,
+        months: months_delta(tx, files, tracks, -1).await?,
+    };
     match tracks {
         None => {
             sqlx::query!("DELETE FROM label_summary WHERE report_file_id = ANY($1)", files)
@@ -50,9 +53,16 @@ pub async fn take_out(
     Ok(emptied)
 }
 
-/// The `track_totals` rows (their keys: track and label, 0 for none) that `take_out`
-/// left with no term: deleted by `put_back` unless it puts terms back in them.
-pub struct Emptied(Vec<i64>, Vec<i64>);
+/// The roll-ups' rows that `take_out` left with no term, by their keys: deleted by
+/// `put_back` unless it puts terms back in them. By their keys, not by an index of
+/// emptied rows: an update of a row whose `terms` an index names is never HOT
+/// (migrations 31 and 34).
+pub struct Emptied {
+    /// `track_totals`' track and label, 0 for none.
+    totals: (Vec<i64>, Vec<i64>),
+    /// `track_months`' label, month and track.
+    months: (Vec<i64>, Vec<NaiveDate>, Vec<i64>),
+}
 
 /// Adds to the summaries what the new terms of `files` (only `tracks` of them) put in.
 /// `written` is how many terms were written, for the statistics (see
@@ -65,8 +75,6 @@ pub async fn put_back(
     emptied: Emptied,
 ) -> Result<(), AppError> {
     totals_delta(tx, files, tracks, 1).await?;
-    // By their keys (migration 31), not by an index of emptied rows: updates of a row
-    // whose `terms` an index names are never HOT.
     sqlx::query!(
         r#"
         DELETE FROM track_totals t
@@ -74,12 +82,25 @@ pub async fn put_back(
         WHERE coalesce(t.track_id, 0) = e.track_id AND coalesce(t.label_id, 0) = e.label_id
           AND t.terms = 0
         "#,
-        &emptied.0,
-        &emptied.1
+        &emptied.totals.0,
+        &emptied.totals.1
     )
     .execute(&mut *tx)
     .await?;
     months_delta(tx, files, tracks, 1).await?;
+    sqlx::query!(
+        r#"
+        DELETE FROM track_months m
+        USING UNNEST($1::bigint[], $2::date[], $3::bigint[]) AS e(label_id, month, track_id)
+        WHERE m.label_id = e.label_id AND m.accounting_month = e.month
+          AND m.track_id = e.track_id AND m.terms = 0
+        "#,
+        &emptied.months.0,
+        &emptied.months.1 as _,
+        &emptied.months.2
+    )
+    .execute(&mut *tx)
+    .await?;
     match tracks {
         None => label_add(tx, files).await?,
         Some(tracks) => label_delta(tx, files, tracks, 1).await?,
@@ -100,7 +121,7 @@ async fn totals_delta(
     files: &[i64],
     tracks: Option<&[i64]>,
     sign: i64,
-) -> Result<Emptied, AppError> {
+) -> Result<(Vec<i64>, Vec<i64>), AppError> {
     let emptied = sqlx::query!(
         r#"
         WITH changed AS (
@@ -143,28 +164,27 @@ async fn totals_delta(
     )
     .fetch_all(&mut *tx)
     .await?;
-    Ok(Emptied(
-        emptied.iter().map(|e| e.track_id).collect(),
-        emptied.iter().map(|e| e.label_id).collect(),
-    ))
+    Ok(emptied.into_iter().map(|e| (e.track_id, e.label_id)).unzip())
 }
 
 /// Adds (`sign` 1) or takes out (-1) the sums of the terms of `files` (and `tracks`) to
 /// or from `track_months`, per label, month and track, as `totals_delta` does over every
-/// month; after adding, a track's month left with no term is deleted.
+/// month. Returns the rows left with no term. Updated in place as `track_totals` is
+/// (migration 34): every file of a month after its first adds to its rows.
 async fn months_delta(
     tx: &mut PgConnection,
     files: &[i64],
     tracks: Option<&[i64]>,
     sign: i64,
-) -> Result<(), AppError> {
+) -> Result<(Vec<i64>, Vec<NaiveDate>, Vec<i64>), AppError> {
     // Grouped by sorting, whose order is the key's, as the insert wants it: the planner
     // hashed the month's million groups and then sorted them again. The 10M-line
     // month's upsert 13.9-15.0 -> 9.6-9.7 s (profile database). `totals_delta` sorts
     // without being told.
     let sorted = LocalSettings::set(tx, &[("enable_hashagg", "off")]).await?;
-    sqlx::query!(
+    let emptied = sqlx::query!(
         r#"
+        WITH changed AS (
         INSERT INTO track_months AS m
             (label_id, accounting_month, track_id, release_id, terms, units, gross,
              gross_units, gross_awaiting, net, held)
@@ -189,18 +209,26 @@ async fn months_delta(
             gross_awaiting = m.gross_awaiting + excluded.gross_awaiting,
             net = m.net + excluded.net,
             held = m.held + excluded.held
+        RETURNING m.label_id, m.accounting_month, m.track_id, m.terms
+        )
+        SELECT label_id AS "label_id!", accounting_month AS "month!: NaiveDate",
+               track_id AS "track_id!"
+        FROM changed WHERE terms = 0
         "#,
         files,
         tracks as _,
         sign
     )
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
     sorted.restore(tx).await?;
-    if sign > 0 {
-        sqlx::query!("DELETE FROM track_months WHERE terms = 0").execute(&mut *tx).await?;
+    let mut keys = (Vec::new(), Vec::new(), Vec::new());
+    for e in emptied {
+        keys.0.push(e.label_id);
+        keys.1.push(e.month);
+        keys.2.push(e.track_id);
     }
-    Ok(())
+    Ok(keys)
 }
 
 /// Sums the facts of `files` times their terms into `label_summary`, one pass. The
