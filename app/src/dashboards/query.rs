@@ -188,15 +188,22 @@ impl Summary {
             );
         }
         if self == Summary::Facts {
-            let amount = if money == "gross" {
-                "CASE WHEN s.label_currency IS NULL THEN NULL WHEN s.ours = 0 THEN 0 \
-                 ELSE s.gross * s.ours * s.rate END"
+            // Whether the amount is unknown, said without working it out (a fact's gross
+            // and its term's share are never NULL; a rate may be): the products of
+            // numerics are much of pricing a label's 40,000 facts in a territory, and
+            // were worked out three times a fact (that statement 87 -> 78 ms).
+            let (amount, unknown) = if money == "gross" {
+                (
+                    "CASE WHEN s.label_currency IS NULL THEN NULL WHEN s.ours = 0 THEN 0 \
+                     ELSE s.gross * s.ours * s.rate END",
+                    "(s.label_currency IS NULL OR s.ours <> 0 AND s.rate IS NULL)",
+                )
             } else {
-                "s.gross * s.reporting_rate"
+                ("s.gross * s.reporting_rate", "(s.reporting_rate IS NULL)")
             };
             format!(
-                "{amount} AS amount, CASE WHEN {amount} IS NULL THEN 0 ELSE s.units END \
-                 AS priced, ({amount} IS NULL)::int AS awaiting"
+                "{amount} AS amount, CASE WHEN {unknown} THEN 0 ELSE s.units END \
+                 AS priced, ({unknown})::int AS awaiting"
             )
         } else {
             let amount = if money == "gross" { "gross" } else { "reporting_gross" };

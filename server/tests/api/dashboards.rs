@@ -831,6 +831,44 @@ async fn an_artists_earnings_awaiting_a_rate_are_counted_not_left_out() {
     assert_eq!(eur["totals"]["net"], serde_json::Value::Null, "unknown, not zero");
 }
 
+/// Within a territory a label's or everything's tracks are the facts priced by their
+/// terms (`Summary::Facts`): a line waiting for a rate into the label's currency (or
+/// staff's reporting currency) is counted as waiting, not priced and not left out; one
+/// in that currency is priced.
+#[tokio::test]
+async fn lines_awaiting_a_rate_within_a_territory_are_counted() {
+    let (_, pool) = crate::helpers::fresh_database().await;
+    let eur = deal(&pool, "EUR", "0", &["1"], "2026-01").await;
+    let usd = deal(&pool, "USD", "0", &["1"], "2026-01").await;
+    // No USD -> EUR rate for March: the euro label's line waits for one. Nor EUR -> USD:
+    // a line reported in euros waits for staff's dollars.
+    let euros =
+        crate::conflicts::Fact { currency: "EUR", ..fact(&pool, &usd, "DE", "10.00").await };
+    let lines =
+        [fact(&pool, &eur, "FR", "20.00").await, fact(&pool, &usd, "FR", "20.00").await, euros];
+    load(&pool, month("2026-03"), &lines).await;
+    let everything = Source::Everything { currency: "USD".into() };
+    let by_track =
+        TableState { by: Dimension::Track, sort: Dimension::Track.default_sort(), page: 1 };
+    for (territory, awaiting, amount) in [("DE", 1, "0"), ("FR", 0, "40.00")] {
+        let within = filters(&[("territory", territory)]);
+        let page = ssr::table_page(&pool, &everything, &within, by_track).await.unwrap();
+        let awaited: i64 = page.rows.iter().map(|r| r.awaiting).sum();
+        let amounts: Decimal = page.rows.iter().map(|r| dec(&r.amount)).sum();
+        assert_eq!((awaited, amounts), (awaiting, dec(amount)), "staff, {territory}");
+    }
+    let within = filters(&[("territory", "FR")]);
+    let by_track =
+        TableState { by: Dimension::Track, sort: Dimension::Track.default_sort(), page: 1 };
+    for (deal, currency, awaiting, amount) in [(&eur, "EUR", 1, "0"), (&usd, "USD", 0, "20.00")] {
+        let source = Source::Label { label: deal.label, currency: currency.into() };
+        let page = ssr::table_page(&pool, &source, &within, by_track).await.unwrap();
+        let [row] = page.rows.as_slice() else { panic!("{currency}: {:?}", page.rows) };
+        assert_eq!((row.awaiting, dec(&row.amount)), (awaiting, dec(amount)), "{currency}");
+        assert_eq!(row.units, 1000, "{currency}: the streams are counted either way");
+    }
+}
+
 #[tokio::test]
 async fn an_artist_with_two_payees_on_a_track_counts_its_streams_once() {
     let (_, pool) = crate::helpers::fresh_database().await;
