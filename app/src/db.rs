@@ -263,25 +263,14 @@ impl LocalSettings {
 }
 
 /// Postgres' parallel workers for a batch statement that reads millions of rows (a
-/// full conflict detection, the label roll-up of an allocation), within a transaction:
-/// the pool allows none, as it serves many readers at once (`server::database`).
-/// Gathering a worker's groups is costed at a tenth of the default: the planner
-/// otherwise keeps serial a grouping whose groups are nearly as many as its rows.
-/// Only a SELECT gets workers: Postgres 15 runs no INSERT ... SELECT in parallel.
-pub struct ParallelWorkers(LocalSettings);
-
-impl ParallelWorkers {
-    /// Allows two workers for the rest of the transaction.
-    pub async fn take(tx: &mut PgConnection) -> Result<ParallelWorkers, AppError> {
-        let settings = [("max_parallel_workers_per_gather", "2"), ("parallel_tuple_cost", "0.01")];
-        Ok(ParallelWorkers(LocalSettings::set(tx, &settings).await?))
-    }
-
-    /// Sets back what was set before, for the rest of the transaction.
-    pub async fn give_back(self, tx: &mut PgConnection) -> Result<(), AppError> {
-        self.0.restore(tx).await
-    }
-}
+/// full conflict detection, the label roll-up of an allocation), set with
+/// [`LocalSettings`] around it: the pool allows none, as it serves many readers at once
+/// (`server::database`). Gathering a worker's groups is costed at a tenth of the
+/// default: the planner otherwise keeps serial a grouping whose groups are nearly as
+/// many as its rows. Only a SELECT gets workers: Postgres 15 runs no INSERT ... SELECT
+/// in parallel.
+pub const PARALLEL_WORKERS: [(&str, &str); 2] =
+    [("max_parallel_workers_per_gather", "2"), ("parallel_tuple_cost", "0.01")];
 
 #[cfg(test)]
 mod tests {

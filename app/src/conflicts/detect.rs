@@ -10,7 +10,7 @@
 //! Overlapping and foreign claims hold the track's revenue in their territories (see
 //! `revenue::holds`); the ledger is allocated again for the tracks whose holds moved.
 
-use crate::db::ParallelWorkers;
+use crate::db::{LocalSettings, PARALLEL_WORKERS};
 use crate::error::AppError;
 use crate::revenue::ledger::{self, Scope as LedgerScope};
 use chrono::NaiveDate;
@@ -117,7 +117,7 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
     // after an upgrade), it may take the cores the pool keeps for many readers. Its
     // spellings' DISTINCT over 11M lines took 2.9 s with two workers, 4.3 s without.
     let workers = match scope {
-        Scope::All => Some(ParallelWorkers::take(tx).await?),
+        Scope::All => Some(LocalSettings::set(tx, &PARALLEL_WORKERS).await?),
         _ => None,
     };
     let mut found = overlapping_claims(tx, subjects.claims.as_deref()).await?;
@@ -125,7 +125,7 @@ pub async fn find(tx: &mut PgConnection, scope: &Scope) -> Result<Pending, AppEr
     found.extend(metadata_mismatches(tx, subjects.names.as_deref()).await?);
     found.extend(unmatched(tx, &subjects).await?);
     if let Some(workers) = workers {
-        workers.give_back(tx).await?;
+        workers.restore(tx).await?;
     }
     let mut pending = reconcile(tx, &subjects, found).await?;
     if let Scope::Files(files) = scope {

@@ -244,8 +244,8 @@ async fn months_delta(
 async fn label_add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError> {
     // A file's slices are a few hundred groups: hashed, never sorted (the join's
     // estimate of its rows is far too low for the planner to see that).
-    let hashed = LocalSettings::set(tx, &[("enable_sort", "off")]).await?;
-    let workers = crate::db::ParallelWorkers::take(tx).await?;
+    let [workers, cost] = crate::db::PARALLEL_WORKERS;
+    let settings = LocalSettings::set(tx, &[("enable_sort", "off"), workers, cost]).await?;
     let rows = sqlx::query_scalar!(
         r#"
         WITH grouped AS (
@@ -290,8 +290,7 @@ async fn label_add(tx: &mut PgConnection, files: &[i64]) -> Result<(), AppError>
     )
     .fetch_one(&mut *tx)
     .await?;
-    workers.give_back(tx).await?;
-    hashed.restore(tx).await?;
+    settings.restore(tx).await?;
     sqlx::query!(
         "INSERT INTO label_summary
          SELECT * FROM jsonb_populate_recordset(NULL::label_summary, $1::text::jsonb)",
